@@ -1,0 +1,3 @@
+module github.com/sqlsift/sqlsift
+
+go 1.26.8
