@@ -187,6 +187,11 @@ type Options struct {
 	// the first byte the reader sees, for readers started mid-file (-j).
 	BaseOffset int64
 	BaseLine   int
+	// Limit, when > 0, is an absolute byte offset: the reader returns io.EOF
+	// instead of an entry that starts at or after it (the next chunk of a
+	// -j split owns that entry). An entry that starts before Limit is read
+	// to its end even when that lies past Limit.
+	Limit int64
 	// Warn receives located warnings; nil drops them.
 	Warn func(Warning)
 }
