@@ -1,0 +1,185 @@
+// Package stats holds the per-class counters of the analyzer: exact sums,
+// mergeable quantile sketches, decade histograms and bounded name counts.
+//
+// Everything here merges order-independently, so a report built from
+// parallel chunks is byte-identical to one built serially: sums are
+// integers (durations are microseconds), the sum of squares is a 128-bit
+// integer, quantiles come from exact values while a metric has few of them
+// and from a DDSketch (whose bins are counts) beyond that, and bounded name
+// sets keep the K names with the smallest hashes.
+package stats
+
+import (
+	"math"
+	"math/big"
+	"math/bits"
+	"slices"
+
+	"github.com/DataDog/sketches-go/ddsketch"
+	"github.com/DataDog/sketches-go/ddsketch/mapping"
+	"github.com/DataDog/sketches-go/ddsketch/store"
+)
+
+// RelativeAccuracy is the DDSketch guarantee on quantiles once a metric has
+// more than ExactValues values: a returned quantile is within 1% of the
+// true value.
+const RelativeAccuracy = 0.01
+
+// ExactValues is how many values a metric keeps verbatim before it moves
+// them into a sketch. Most classes in a large log are rare; keeping their
+// few values exact costs less memory than a sketch and gives exact
+// percentiles.
+const ExactValues = 16
+
+var sharedMapping mapping.IndexMapping
+
+func init() {
+	m, err := mapping.NewLogarithmicMapping(RelativeAccuracy)
+	if err != nil {
+		panic(err) // constant input: cannot fail
+	}
+	sharedMapping = m
+}
+
+// Metric accumulates one non-negative integer quantity (microseconds, rows,
+// bytes) of one class.
+type Metric struct {
+	N        int64
+	Sum      int64
+	Min, Max int64
+	sqHi     uint64 // 128-bit sum of squares, for an exact stddev
+	sqLo     uint64
+	exact    []int64
+	sketch   *ddsketch.DDSketch
+}
+
+// Add records one value. Negative values are clamped to zero.
+func (m *Metric) Add(v int64) {
+	if v < 0 {
+		v = 0
+	}
+	if m.N == 0 || v < m.Min {
+		m.Min = v
+	}
+	if v > m.Max {
+		m.Max = v
+	}
+	m.N++
+	m.Sum += v
+	hi, lo := bits.Mul64(uint64(v), uint64(v))
+	var c uint64
+	m.sqLo, c = bits.Add64(m.sqLo, lo, 0)
+	m.sqHi += hi + c
+	if m.sketch != nil {
+		addToSketch(m.sketch, v)
+		return
+	}
+	if len(m.exact) < ExactValues {
+		m.exact = append(m.exact, v)
+		return
+	}
+	m.toSketch()
+	addToSketch(m.sketch, v)
+}
+
+func newSketch() *ddsketch.DDSketch {
+	return ddsketch.NewDDSketch(sharedMapping, store.NewBufferedPaginatedStore(), store.NewDenseStore())
+}
+
+func addToSketch(s *ddsketch.DDSketch, v int64) {
+	// Values are >= 0; zeros go to the sketch's zero bucket.
+	_ = s.Add(float64(v))
+}
+
+func (m *Metric) toSketch() {
+	m.sketch = newSketch()
+	for _, v := range m.exact {
+		addToSketch(m.sketch, v)
+	}
+	m.exact = nil
+}
+
+// Merge adds o's values into m.
+func (m *Metric) Merge(o *Metric) {
+	if o.N == 0 {
+		return
+	}
+	if m.N == 0 || o.Min < m.Min {
+		m.Min = o.Min
+	}
+	if o.Max > m.Max {
+		m.Max = o.Max
+	}
+	m.N += o.N
+	m.Sum += o.Sum
+	var c uint64
+	m.sqLo, c = bits.Add64(m.sqLo, o.sqLo, 0)
+	m.sqHi += o.sqHi + c
+	switch {
+	case m.sketch == nil && o.sketch == nil && len(m.exact)+len(o.exact) <= ExactValues:
+		m.exact = append(m.exact, o.exact...)
+	default:
+		if m.sketch == nil {
+			m.toSketch()
+		}
+		if o.sketch != nil {
+			_ = m.sketch.MergeWith(o.sketch)
+		} else {
+			for _, v := range o.exact {
+				addToSketch(m.sketch, v)
+			}
+		}
+	}
+}
+
+// Avg is the mean, 0 for an empty metric.
+func (m *Metric) Avg() float64 {
+	if m.N == 0 {
+		return 0
+	}
+	return float64(m.Sum) / float64(m.N)
+}
+
+// Stddev is the population standard deviation, computed from exact integer
+// sums so it does not depend on the order values arrived in.
+func (m *Metric) Stddev() float64 {
+	if m.N < 2 {
+		return 0
+	}
+	// variance = (N·Σx² − (Σx)²) / N², in exact integers: the float form
+	// Σx²/N − mean² cancels catastrophically for large, similar values.
+	sq := new(big.Int).Lsh(new(big.Int).SetUint64(m.sqHi), 64)
+	sq.Or(sq, new(big.Int).SetUint64(m.sqLo))
+	n := big.NewInt(m.N)
+	num := new(big.Int).Mul(sq, n)
+	s := big.NewInt(m.Sum)
+	num.Sub(num, s.Mul(s, s))
+	if num.Sign() <= 0 {
+		return 0
+	}
+	v, _ := new(big.Float).Quo(new(big.Float).SetInt(num), new(big.Float).SetInt(n.Mul(n, n))).Float64()
+	return math.Sqrt(v)
+}
+
+// Quantile returns the q-quantile (0..1): exact (nearest rank) while the
+// metric holds at most ExactValues values, within RelativeAccuracy beyond,
+// and always clamped to [Min, Max].
+func (m *Metric) Quantile(q float64) float64 {
+	if m.N == 0 {
+		return 0
+	}
+	if m.sketch == nil {
+		s := slices.Clone(m.exact)
+		slices.Sort(s)
+		i := int(math.Ceil(q*float64(len(s)))) - 1
+		if i < 0 {
+			i = 0
+		}
+		return float64(s[i])
+	}
+	v, err := m.sketch.GetValueAtQuantile(q)
+	if err != nil {
+		return 0
+	}
+	return math.Min(math.Max(v, float64(m.Min)), float64(m.Max))
+}
