@@ -1,0 +1,413 @@
+// Package analyzer turns parser Events into a Report: it fingerprints every
+// statement, aggregates per class and ranks the classes. Pure computation,
+// no I/O.
+package analyzer
+
+import (
+	"regexp"
+	"time"
+
+	"github.com/sqlsift/sqlsift/analyzer/fingerprint"
+	"github.com/sqlsift/sqlsift/analyzer/stats"
+	"github.com/sqlsift/sqlsift/parser"
+)
+
+// Filter selects the events that are aggregated. Zero fields do not filter.
+type Filter struct {
+	Since, Until   time.Time
+	DB, User, Host string
+	MinTime        int64          // microseconds
+	Grep           *regexp.Regexp // on the fingerprint
+}
+
+func (f *Filter) active() bool {
+	return !f.Since.IsZero() || !f.Until.IsZero() || f.DB != "" || f.User != "" || f.Host != "" || f.MinTime > 0
+}
+
+// Options configure an Aggregator.
+type Options struct {
+	Fingerprint fingerprint.Options
+	Filter      Filter
+	// NewDetector, when set, gives each Aggregator a Detector that sees
+	// every event (the N+1 detector).
+	NewDetector func() Detector
+}
+
+// Detector watches the event stream for patterns across statements (N+1
+// loops). Observe is called for every event in input order; cls is nil
+// for session commands (Connect, Quit, ...) and for events the filters
+// dropped. Merge is called with the detectors of later chunks in input
+// order (file by file, chunk by chunk), so a detector may stitch units of
+// work cut at a chunk edge. Findings runs once, at report time.
+type Detector interface {
+	Observe(ev *parser.Event, cls *EventClass)
+	Merge(next Detector)
+	Findings(o ReportOptions) []Finding
+}
+
+// EventClass is what a Detector learns about an event's statement.
+type EventClass struct {
+	ID          string // class id (fingerprint.ID of Fingerprint)
+	Fingerprint string
+	// LiteralHash and Literals describe this event's literal values (the
+	// fingerprint's placeholders), to tell distinct keys from repeats.
+	LiteralHash uint64
+	Literals    int
+}
+
+// MaxWarnings is how many warning texts a report keeps (all are counted).
+const MaxWarnings = 20
+
+// Aggregator accumulates events into per-class statistics. It is not safe
+// for concurrent use: parallel readers each fill their own and Merge them.
+type Aggregator struct {
+	opts    Options
+	fp      *fingerprint.Fingerprinter
+	byHash  map[uint64]*class
+	classes int
+
+	events, other, filtered int64
+	qt, lt                  int64
+	first, last             time.Time
+	timing                  bool
+
+	warnings  int64
+	warnTexts []parser.Warning
+	scratch   []byte
+	det       Detector
+	evClass   EventClass
+}
+
+type class struct {
+	text string
+	id   string
+	hash uint64
+	next *class // hash collision chain
+	grep int8   // 0 unknown, 1 match, -1 no match
+
+	count                  int64
+	qt, lt, rs, re, ra, bs stats.Metric
+	extra                  []extraAgg
+	errors                 int64
+	dbs, users, hosts      stats.Names
+	first, last            time.Time
+	hist                   stats.Histogram
+	ex                     example
+}
+
+type extraAgg struct {
+	key      string
+	n        int64
+	sum      int64 // value × 1e6, exact
+	min, max float64
+}
+
+type example struct {
+	set       bool
+	query     string
+	truncated bool
+	pos       parser.Pos
+	t         time.Time
+	qt        int64
+	db        string
+	conn      uint64
+}
+
+// New returns an empty Aggregator.
+func New(opts Options) *Aggregator {
+	a := &Aggregator{opts: opts, fp: fingerprint.New(opts.Fingerprint), byHash: make(map[uint64]*class)}
+	if opts.NewDetector != nil {
+		a.det = opts.NewDetector()
+	}
+	return a
+}
+
+// Warn records a parser warning; use it as parser.Options.Warn.
+func (a *Aggregator) Warn(w parser.Warning) {
+	a.warnings++
+	if len(a.warnTexts) < MaxWarnings {
+		a.warnTexts = append(a.warnTexts, w)
+	}
+}
+
+func eventTime(ev *parser.Event) time.Time {
+	if ev.Has&parser.HasStart != 0 {
+		return ev.Start
+	}
+	if ev.Has&parser.HasEnd != 0 {
+		return ev.End
+	}
+	return time.Time{}
+}
+
+func (a *Aggregator) keep(ev *parser.Event, t time.Time) bool {
+	f := &a.opts.Filter
+	if !f.active() {
+		return true
+	}
+	if !f.Since.IsZero() && (t.IsZero() || t.Before(f.Since)) {
+		return false
+	}
+	if !f.Until.IsZero() && (t.IsZero() || !t.Before(f.Until)) {
+		return false
+	}
+	if f.DB != "" && ev.DB != f.DB {
+		return false
+	}
+	if f.User != "" && ev.User != f.User {
+		return false
+	}
+	if f.Host != "" && ev.Host != f.Host && ev.IP != f.Host {
+		return false
+	}
+	if f.MinTime > 0 && ev.QueryTime < f.MinTime {
+		return false
+	}
+	return true
+}
+
+var adminPrefix = []byte("administrator command: ")
+
+// Add aggregates one event. It returns the class the event went to, or nil
+// when the event is not a statement or was filtered out.
+func (a *Aggregator) Add(ev *parser.Event) *class {
+	if !ev.Kind.IsStatement() {
+		a.other++
+		a.observe(ev, nil)
+		return nil
+	}
+	t := eventTime(ev)
+	if !a.keep(ev, t) {
+		a.filtered++
+		a.observe(ev, nil)
+		return nil
+	}
+	var text []byte
+	var hash, litHash uint64
+	var lits int
+	if ev.Kind == parser.KindAdmin {
+		a.scratch = append(append(a.scratch[:0], adminPrefix...), ev.Command...)
+		text, hash = a.scratch, fnv64a(a.scratch)
+	} else {
+		r := a.fp.Fingerprint(ev.Query)
+		text, hash, litHash, lits = r.Text, r.Hash, r.LiteralHash, r.Literals
+	}
+	c := a.lookup(text, hash)
+	if c.grep == 0 {
+		c.grep = -1
+		if a.opts.Filter.Grep == nil || a.opts.Filter.Grep.MatchString(c.text) {
+			c.grep = 1
+		}
+	}
+	if c.grep < 0 {
+		a.filtered++
+		a.observe(ev, nil)
+		return nil
+	}
+	if a.det != nil {
+		a.evClass = EventClass{ID: c.id, Fingerprint: c.text, LiteralHash: litHash, Literals: lits}
+		a.det.Observe(ev, &a.evClass)
+	}
+	a.events++
+	c.count++
+	if !t.IsZero() {
+		if a.first.IsZero() || t.Before(a.first) {
+			a.first = t
+		}
+		if t.After(a.last) {
+			a.last = t
+		}
+		if c.first.IsZero() || t.Before(c.first) {
+			c.first = t
+		}
+		if t.After(c.last) {
+			c.last = t
+		}
+	}
+	h := ev.Has
+	if h&parser.HasQueryTime != 0 {
+		a.timing = true
+		a.qt += ev.QueryTime
+		c.qt.Add(ev.QueryTime)
+		c.hist.Add(ev.QueryTime)
+	}
+	if h&parser.HasLockTime != 0 {
+		a.lt += ev.LockTime
+		c.lt.Add(ev.LockTime)
+	}
+	if h&parser.HasRowsSent != 0 {
+		c.rs.Add(ev.RowsSent)
+	}
+	if h&parser.HasRowsExamined != 0 {
+		c.re.Add(ev.RowsExamined)
+	}
+	if h&parser.HasRowsAffected != 0 {
+		c.ra.Add(ev.RowsAffected)
+	}
+	if h&parser.HasBytesSent != 0 {
+		c.bs.Add(ev.BytesSent)
+	}
+	if h&parser.HasErrno != 0 && ev.Errno != 0 {
+		c.errors++
+	}
+	for _, x := range ev.Extra {
+		c.addExtra(x.Key, x.Value)
+	}
+	if ev.DB != "" {
+		c.dbs.Add(ev.DB)
+	}
+	if ev.User != "" {
+		c.users.Add(ev.User)
+	}
+	if host := hostOf(ev); host != "" {
+		c.hosts.Add(host)
+	}
+	if !c.ex.set || better(ev.QueryTime, ev.Pos, c.ex.qt, c.ex.pos) {
+		c.ex = example{set: true, query: exampleText(ev), truncated: ev.Truncated, pos: ev.Pos, t: t, qt: ev.QueryTime, db: ev.DB, conn: ev.ConnID}
+	}
+	return c
+}
+
+func (a *Aggregator) observe(ev *parser.Event, cls *EventClass) {
+	if a.det != nil {
+		a.det.Observe(ev, cls)
+	}
+}
+
+func hostOf(ev *parser.Event) string {
+	if ev.Host != "" {
+		return ev.Host
+	}
+	return ev.IP
+}
+
+func exampleText(ev *parser.Event) string {
+	if ev.Kind == parser.KindAdmin {
+		return "administrator command: " + ev.Command
+	}
+	return string(ev.Query)
+}
+
+// better reports whether an example (qt, p) beats the current one: slower
+// wins, then the earlier position, so the choice is independent of the
+// order chunks are merged in.
+func better(qt int64, p parser.Pos, curQT int64, cur parser.Pos) bool {
+	if qt != curQT {
+		return qt > curQT
+	}
+	if p.File != cur.File {
+		return p.File < cur.File
+	}
+	return p.Offset < cur.Offset
+}
+
+func (c *class) addExtra(key string, v float64) {
+	for i := range c.extra {
+		if c.extra[i].key == key {
+			e := &c.extra[i]
+			e.n++
+			e.sum += int64(v*1e6 + 0.5)
+			e.min = min(e.min, v)
+			e.max = max(e.max, v)
+			return
+		}
+	}
+	c.extra = append(c.extra, extraAgg{key: key, n: 1, sum: int64(v*1e6 + 0.5), min: v, max: v})
+}
+
+func (a *Aggregator) lookup(text []byte, hash uint64) *class {
+	head := a.byHash[hash]
+	for c := head; c != nil; c = c.next {
+		if c.text == string(text) {
+			return c
+		}
+	}
+	t := string(text)
+	c := &class{text: t, id: fingerprint.ID(t), hash: hash, next: head}
+	a.byHash[hash] = c
+	a.classes++
+	return c
+}
+
+// Merge folds b into a. The result does not depend on merge order.
+func (a *Aggregator) Merge(b *Aggregator) {
+	a.events += b.events
+	a.other += b.other
+	a.filtered += b.filtered
+	a.qt += b.qt
+	a.lt += b.lt
+	a.timing = a.timing || b.timing
+	if !b.first.IsZero() && (a.first.IsZero() || b.first.Before(a.first)) {
+		a.first = b.first
+	}
+	if b.last.After(a.last) {
+		a.last = b.last
+	}
+	if a.det != nil && b.det != nil {
+		a.det.Merge(b.det)
+	}
+	a.warnings += b.warnings
+	a.warnTexts = append(a.warnTexts, b.warnTexts...)
+	for _, head := range b.byHash {
+		for bc := head; bc != nil; bc = bc.next {
+			c := a.lookup([]byte(bc.text), bc.hash)
+			c.merge(bc)
+		}
+	}
+}
+
+func (c *class) merge(o *class) {
+	if c.grep == 0 {
+		c.grep = o.grep
+	}
+	c.count += o.count
+	c.qt.Merge(&o.qt)
+	c.lt.Merge(&o.lt)
+	c.rs.Merge(&o.rs)
+	c.re.Merge(&o.re)
+	c.ra.Merge(&o.ra)
+	c.bs.Merge(&o.bs)
+	for _, x := range o.extra {
+		found := false
+		for i := range c.extra {
+			if c.extra[i].key == x.key {
+				e := &c.extra[i]
+				e.n += x.n
+				e.sum += x.sum
+				e.min = min(e.min, x.min)
+				e.max = max(e.max, x.max)
+				found = true
+				break
+			}
+		}
+		if !found {
+			c.extra = append(c.extra, x)
+		}
+	}
+	c.errors += o.errors
+	c.dbs.Merge(&o.dbs)
+	c.users.Merge(&o.users)
+	c.hosts.Merge(&o.hosts)
+	if !o.first.IsZero() && (c.first.IsZero() || o.first.Before(c.first)) {
+		c.first = o.first
+	}
+	if o.last.After(c.last) {
+		c.last = o.last
+	}
+	c.hist.Merge(&o.hist)
+	if o.ex.set && (!c.ex.set || better(o.ex.qt, o.ex.pos, c.ex.qt, c.ex.pos)) {
+		c.ex = o.ex
+	}
+}
+
+// Events is the number of statements aggregated so far.
+func (a *Aggregator) Events() int64 { return a.events }
+
+func fnv64a(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
