@@ -18,6 +18,8 @@ type Report struct {
 	Remainder     Remainder `json:"remainder"`
 	Findings      []Finding `json:"findings"`
 	Warnings      Warnings  `json:"warnings"`
+	Live          *Live     `json:"live,omitempty"`    // sqlsift live only (report_live.go)
+	Explain       *Explain  `json:"explain,omitempty"` // --explain DSN only (report_live.go)
 }
 
 // Tool names the program that wrote the report.

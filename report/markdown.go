@@ -37,6 +37,7 @@ func Markdown(out io.Writer, r *analyzer.Report, o Options) error {
 		fmt.Fprintf(w, "| Filters | %s |\n", mdCell(strings.Join(r.Options.Filters, ", ")))
 	}
 	fmt.Fprintf(w, "| Ordered by | %s |\n", r.Options.OrderBy)
+	mdLive(w, r)
 	fmt.Fprintf(w, "\n## Profile\n\n")
 	fmt.Fprintf(w, "| Rank | Class ID | Total time | Time %% | Calls | Avg | P95 | Rows exam | Rows sent | Fingerprint |\n")
 	fmt.Fprintf(w, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
@@ -84,6 +85,7 @@ func Markdown(out io.Writer, r *analyzer.Report, o Options) error {
 		fmt.Fprintf(w, "\nCalls %d · databases %s · users %s · hosts %s\n", c.Count, mdText(topNames(c.Databases, 3)), mdText(topNames(c.Users, 3)), mdText(topNames(c.Hosts, 3)))
 		fmt.Fprintf(w, "\nSlowest example (%s, `%s:%d`):\n\n```sql\n%s\n```\n", Duration(c.Example.QueryTime), c.Example.File, c.Example.Line, strings.ReplaceAll(c.Example.Query, "```", "` ` `"))
 	}
+	mdExplain(w, r)
 	if r.Warnings.Count > 0 {
 		fmt.Fprintf(w, "\n## Warnings (%d)\n\n", r.Warnings.Count)
 		for _, m := range r.Warnings.First {

@@ -44,7 +44,9 @@ func Text(out io.Writer, r *analyzer.Report, o Options) error {
 	if len(r.Options.Filters) > 0 {
 		fmt.Fprintf(w, "Filters: %s\n", strings.Join(r.Options.Filters, ", "))
 	}
-	fmt.Fprintf(w, "Ordered by: %s\n\n", r.Options.OrderBy)
+	fmt.Fprintf(w, "Ordered by: %s\n", r.Options.OrderBy)
+	textLive(w, r)
+	fmt.Fprintln(w)
 
 	if err := w.Flush(); err != nil {
 		return err
@@ -88,6 +90,7 @@ func Text(out io.Writer, r *analyzer.Report, o Options) error {
 		textDetail(w, &c)
 	}
 	textFindings(w, r)
+	textExplain(w, r)
 	if r.Warnings.Count > 0 {
 		fmt.Fprintf(w, "\nWarnings: %d\n", r.Warnings.Count)
 		for _, m := range r.Warnings.First {
