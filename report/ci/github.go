@@ -32,7 +32,7 @@ func GitHub(out io.Writer, c *Check) error {
 		}
 		props = append(props, "title="+ghProp("sqlsift "+v.Rule))
 		msg := v.Message
-		if v.Route != "" {
+		if v.Route != "" && !strings.Contains(msg, v.Route) {
 			msg += " (route " + v.Route + ")"
 		}
 		for _, l := range v.Locations[min(1, len(v.Locations)):] {

@@ -34,7 +34,7 @@ func Markdown(out io.Writer, c *Check) error {
 				loc = "`" + mdCode(loc) + "`"
 			}
 			msg := mdEscape(shorten(v.Message, 300))
-			if v.Route != "" {
+			if v.Route != "" && !strings.Contains(v.Message, v.Route) {
 				msg += " (route `" + mdCode(v.Route) + "`)"
 			}
 			fmt.Fprintf(w, "| %s | `%s` | %s | %s |\n", v.Level, v.Rule, loc, msg)
@@ -50,7 +50,7 @@ func Markdown(out io.Writer, c *Check) error {
 		}
 	}
 	if len(r.Stale) > 0 {
-		fmt.Fprintf(w, "<details><summary>%s: no longer occur, remove them from the baseline</summary>\n\n", plural(len(r.Stale), "stale baseline entry", "stale baseline entries"))
+		fmt.Fprintf(w, "<details><summary>%s no longer occurring: remove from the baseline</summary>\n\n", plural(len(r.Stale), "stale baseline entry", "stale baseline entries"))
 		for _, e := range r.Stale {
 			fmt.Fprintf(w, "- `%s`\n", mdCode(staleLine(e)))
 		}
