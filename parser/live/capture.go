@@ -318,6 +318,14 @@ func (c *Capture) Poll(ctx context.Context) error {
 			continue
 		}
 		c.stats.Reconnects++
+		// setup first: a restart check below must keep the new session's
+		// own thread id, not the old server's.
+		if err := c.src.setup(ctx); err != nil {
+			if errors.As(err, &pe) {
+				return err
+			}
+			continue
+		}
 		up, uerr := c.readUptime(ctx)
 		// Uptime has one-second resolution and connection ids only grow
 		// within one server process; the perfschema source also sees its
@@ -331,12 +339,6 @@ func (c *Capture) Poll(ctx context.Context) error {
 			c.uptime, c.uptimeAt = up, c.now()
 		}
 		c.sawRestart = false
-		if err := c.src.setup(ctx); err != nil {
-			if errors.As(err, &pe) {
-				return err
-			}
-			continue
-		}
 		if err := c.pollOnce(ctx); err != nil {
 			if errors.As(err, &pe) {
 				return err

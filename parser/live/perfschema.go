@@ -57,12 +57,14 @@ type thread struct {
 	host      string
 	mapped    bool
 	ids, n    int64 // EVENT_IDs spanned by / number of consecutive statements seen, for the lost estimate
+	inter     int64 // fewest EVENT_IDs seen between two statements; -1 unknown
 }
 
 // anchor ties the picosecond timer (since server start) to wall time.
 type anchor struct {
-	timer uint64
-	wall  time.Time
+	timer  uint64
+	wall   time.Time
+	coarse bool // from Uptime (one-second resolution)
 }
 
 type prepared struct {
@@ -254,7 +256,22 @@ func (p *perfSchema) readAnchor(ctx context.Context) (anchor, error) {
 	if err != nil {
 		return anchor{}, err
 	}
-	return anchor{timer: uint64(up) * 1e12, wall: w}, nil
+	return anchor{timer: uint64(up) * 1e12, wall: w, coarse: true}, nil
+}
+
+// boot is when the timer was zero: the server's start, constant for one
+// server process.
+func (a anchor) boot() time.Time { return a.wall.Add(-time.Duration(a.timer / 1000)) }
+
+// bootMoved reports whether a comes from another server process than the
+// previous anchor. Anchors from our own statement are exact to the
+// microsecond; the Uptime fallback only to the second.
+func (p *perfSchema) bootMoved(a anchor) bool {
+	tol := 250 * time.Millisecond
+	if a.coarse || p.prevAnchor.coarse {
+		tol = 2 * time.Second
+	}
+	return absDur(a.boot().Sub(p.prevAnchor.boot())) > tol
 }
 
 // wall converts a timer value to wall time. The unsigned difference keeps
@@ -289,7 +306,7 @@ func (p *perfSchema) baseline(ctx context.Context) error {
 func (p *perfSchema) thread(id uint64) *thread {
 	t := p.threads[id]
 	if t == nil {
-		t = &thread{}
+		t = &thread{inter: -1}
 		p.threads[id] = t
 	}
 	return t
@@ -354,9 +371,9 @@ func (p *perfSchema) poll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if p.prevAnchor.timer != 0 && a.timer < p.prevAnchor.timer && a.timer < 1<<62 {
-		// The timer went back: the server restarted (between two polls,
-		// or faster than uptime's resolution shows).
+	if p.prevAnchor.timer != 0 && p.bootMoved(a) {
+		// The server process changed: it restarted between two polls, or
+		// faster than uptime's one-second resolution could show.
 		p.restarted()
 		p.c.sawRestart = true
 	}
@@ -429,57 +446,83 @@ func (p *perfSchema) ringWrapped(ctx context.Context) (bool, error) {
 // and counting the EVENT_IDs that are missing. It returns the estimated
 // number of statements lost.
 func (p *perfSchema) consume(a anchor) int64 {
-	c := p.c
 	var lost int64
-	var prevThread uint64
-	deferred := uint64(math.MaxUint64)
-	var prev *psRow
-	for i := range p.rows {
-		r := &p.rows[i]
-		if r.thread != prevThread {
-			prev = nil
+	for i := 0; i < len(p.rows); {
+		j := i
+		for j < len(p.rows) && p.rows[j].thread == p.rows[i].thread {
+			j++
 		}
-		prevThread = r.thread
-		if p.own[r.thread] {
+		if !p.own[p.rows[i].thread] {
+			lost += p.consumeThread(p.rows[i:j], a)
+		}
+		i = j
+	}
+	p.c.stats.Lost += lost
+	return lost
+}
+
+// consumeThread handles the rows of one thread, sorted by EVENT_ID.
+func (p *perfSchema) consumeThread(rows []psRow, a anchor) int64 {
+	t := p.thread(rows[0].thread)
+	// Stop before a statement that ended just now: the table scan may have
+	// raced the insert of an earlier one of this thread. Next poll.
+	for k := range rows {
+		if !p.final && rows[k].hasStop && int64(rows[k].stop-a.timer) > -int64(settle) {
+			rows = rows[:k]
+			break
+		}
+	}
+	// Consecutive statements read in one poll are never separated by a
+	// loss (the ring drops the oldest rows first): they tell how EVENT_IDs
+	// advance on this thread (one per statement on MariaDB; more where
+	// transactions or stages are instrumented).
+	for k := 1; k < len(rows); k++ {
+		prev, r := &rows[k-1], &rows[k]
+		if !prev.hasEnd || !r.hasEnd || r.event <= t.lastEvent {
 			continue
 		}
-		t := p.thread(r.thread)
-		if r.thread == deferred {
-			continue
+		t.ids += int64(r.event - prev.event)
+		t.n++
+		if in := int64(r.event) - int64(prev.end) - 1; in >= 0 && (t.inter < 0 || in < t.inter) {
+			t.inter = in
 		}
-		if !p.final && r.hasStop && int64(r.stop-a.timer) > -int64(settle) {
-			// Ended just now: the table scan may have raced the insert of
-			// an earlier statement of this thread. Take it next poll.
-			deferred = r.thread
-			continue
-		}
+	}
+	var lost int64
+	first := true
+	for k := range rows {
+		r := &rows[k]
 		if !r.hasEnd || r.event <= t.lastEvent {
-			if r.hasEnd {
-				prev = r
-			}
 			continue
 		}
-		// Consecutive statements of one poll are never separated by a
-		// loss (the ring drops the oldest rows first): they tell how many
-		// EVENT_IDs a statement takes on this thread.
-		if prev != nil && prev.hasEnd {
-			t.ids += int64(r.event - prev.event)
-			t.n++
-		}
-		// A thread unknown at the baseline is a new connection: its
-		// first statement is EVENT_ID 1.
-		if gap := int64(r.event) - int64(t.lastEnd) - 1; gap > 0 {
-			per := p.stride(t)
-			est := int64(math.Ceil(float64(gap) / per))
-			lost += est
-			c.stats.LostIDs += gap
+		if first {
+			first = false
+			// A thread unknown at the baseline is a new connection: its
+			// first statement is EVENT_ID 1 (lastEnd 0).
+			if gap := int64(r.event) - int64(t.lastEnd) - 1 - p.interstitial(t); gap > 0 {
+				lost += int64(math.Ceil(float64(gap) / p.stride(t)))
+				p.c.stats.LostIDs += gap
+			}
 		}
 		t.lastEvent, t.lastEnd = r.event, r.end
-		prev = r
 		p.emit(r, t, a)
 	}
-	c.stats.Lost += lost
 	return lost
+}
+
+// interstitial is how many EVENT_IDs of other event types separate two
+// statements on t (0 on MariaDB), falling back on the smallest seen on any
+// thread.
+func (p *perfSchema) interstitial(t *thread) int64 {
+	if t.inter >= 0 {
+		return t.inter
+	}
+	best := int64(-1)
+	for _, o := range p.threads {
+		if o.inter >= 0 && (best < 0 || o.inter < best) {
+			best = o.inter
+		}
+	}
+	return max(best, 0)
 }
 
 // stride is how many EVENT_IDs a statement takes on t (1 on MariaDB; more
