@@ -52,6 +52,7 @@ func (r *Reader) header(ev *parser.Event, l srcLine, k uint8) {
 	e := &r.e
 	e.schemaEOL = false
 	e.lastEnd = l.end()
+	r.hdrLine, r.hdrOff = l.num, l.off
 	if rk := rank(k); rk < 4 && rk > e.maxRank {
 		e.maxRank = rk
 	}
@@ -219,7 +220,7 @@ func (r *Reader) field(ev *parser.Event, code uint8, key string, val []byte, con
 		if v, ok := parser.ParseMicros(val); ok {
 			ev.QueryTime, ev.Has = v, ev.Has|parser.HasQueryTime
 		} else {
-			r.warn(0, 0, "bad Query_time %.40q", val)
+			r.warn(r.hdrLine, r.hdrOff, "bad Query_time %.40q", val)
 		}
 	case fLockTime:
 		if v, ok := parser.ParseMicros(val); ok {

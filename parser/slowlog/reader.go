@@ -46,6 +46,8 @@ type Reader struct {
 	done     bool
 	stopped  int64
 	lookEnd  int64 // see decide
+	hdrLine  int   // line being parsed by header, for warnings
+	hdrOff   int64
 	lookTie  bool
 	warnings int
 
@@ -411,6 +413,7 @@ func (r *Reader) schemaCont(ev *parser.Event, l srcLine) bool {
 	r.scratch = append(r.scratch, b[:i]...)
 	ev.DB = r.in.get(r.scratch)
 	r.e.schemaEOL = false
+	r.hdrLine, r.hdrOff = l.num, l.off
 	r.kv(ev, b[i:], false)
 	r.e.lastEnd = l.end()
 	return true

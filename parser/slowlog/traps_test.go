@@ -248,3 +248,11 @@ func TestScanState(t *testing.T) {
 		t.Errorf("scanState %+v, reader %+v", st, rd.State())
 	}
 }
+
+func TestBadQueryTimeWarning(t *testing.T) {
+	data := readData(t, "pt-samples/slow017.txt")
+	evs, warns := events(t, string(data), parser.Options{File: "s.log"})
+	if len(evs) != 1 || evs[0].Has&parser.HasQueryTime != 0 || len(warns) != 1 || !strings.HasPrefix(warns[0], "s.log:2: bad Query_time") {
+		t.Errorf("%+v %q", evs, warns)
+	}
+}
