@@ -168,6 +168,10 @@ func (a *Aggregator) keep(ev *parser.Event, t time.Time) bool {
 
 var adminPrefix = []byte("administrator command: ")
 
+// emptyClass is the fingerprint of statements with no SQL left once
+// comments are removed.
+var emptyClass = []byte("(comment only)")
+
 // Add aggregates one event. It returns the class the event went to, or nil
 // when the event is not a statement or was filtered out.
 func (a *Aggregator) Add(ev *parser.Event) *class {
@@ -191,6 +195,11 @@ func (a *Aggregator) Add(ev *parser.Event) *class {
 	} else {
 		r := a.fp.Fingerprint(ev.Query)
 		text, hash, litHash, lits = r.Text, r.Hash, r.LiteralHash, r.Literals
+		if len(text) == 0 {
+			// Comment-only or empty statements (clients that send comments
+			// on their own) share one class with a readable name.
+			text, hash = emptyClass, fnv64a(emptyClass)
+		}
 	}
 	c := a.lookup(text, hash)
 	if c.grep == 0 {

@@ -48,6 +48,10 @@ func (a *Aggregator) Report(o ReportOptions) *Report {
 	s.Events, s.OtherEvents, s.Filtered, s.Classes = a.events, a.other, a.filtered, 0
 	s.QueryTimeTotal, s.LockTimeTotal = seconds(a.qt), seconds(a.lt)
 	s.HasTiming = a.timing
+	if !a.timing && o.OrderBy == OrderKeys[0] {
+		// Without durations, "time" ranks by count: say so.
+		r.Options.OrderBy = "count"
+	}
 	s.FirstSeen, s.LastSeen = stamp(a.first), stamp(a.last)
 	if !a.first.IsZero() {
 		s.Duration = a.last.Sub(a.first).Seconds()

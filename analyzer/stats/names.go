@@ -20,6 +20,7 @@ var nameSeed = maphash.MakeSeed()
 // distinct-count estimate.
 type Names struct {
 	items []nameCount
+	last  int // index of the name counted last
 	Other int64
 	full  bool // some name was dropped: Distinct is an estimate
 }
@@ -38,17 +39,27 @@ type NameCount struct {
 
 func hashName(s string) uint64 { return maphash.String(nameSeed, s) }
 
-// Add counts one occurrence of name.
-func (n *Names) Add(name string) { n.add(hashName(name), name, 1) }
+// Add counts one occurrence of name. Readers intern names, so the common
+// case (the same name as last time) is one string comparison that the
+// runtime short-cuts on equal pointers; no hashing.
+func (n *Names) Add(name string) {
+	if n.last < len(n.items) && n.items[n.last].name == name {
+		n.items[n.last].count++
+		return
+	}
+	n.add(hashName(name), name, 1)
+}
 
 func (n *Names) add(h uint64, name string, c int64) {
 	for i := range n.items {
 		if n.items[i].hash == h && n.items[i].name == name {
 			n.items[i].count += c
+			n.last = i
 			return
 		}
 	}
 	if len(n.items) < NamesCap {
+		n.last = len(n.items)
 		n.items = append(n.items, nameCount{h, name, c})
 		return
 	}

@@ -18,6 +18,7 @@ type analyzeFlags struct {
 	limit   int
 	detail  int
 	redact  bool
+	explain string // --explain DSN (live.go)
 }
 
 func analyzeCmd(e *env) *cobra.Command {
@@ -38,6 +39,7 @@ detected automatically) and print one report ranking statement classes.
 	fs.IntVar(&f.limit, "limit", 20, "classes listed (0: all); the rest are summarised")
 	fs.IntVar(&f.detail, "detail", 5, "classes given a detail section in text and markdown output")
 	fs.BoolVar(&f.redact, "redact", false, "remove every literal value from the output (examples, findings)")
+	fs.StringVar(&f.explain, "explain", "", "EXPLAIN the top SELECT classes and read the schema on this DSN (a staging copy; see sqlsift live --help)")
 	return c
 }
 
@@ -56,6 +58,10 @@ func runAnalyze(e *env, f *analyzeFlags, args []string) error {
 	if err != nil {
 		return err
 	}
+	var explainErr error
+	if f.explain != "" {
+		explainErr = enrichExplain(e, r, f.explain, 0, 0)
+	}
 	w := bufio.NewWriter(e.stdout)
 	if err := render(w, r, report.Options{Detail: f.detail}); err != nil {
 		return exitf(ExitError, "writing report: %v", err)
@@ -66,7 +72,7 @@ func runAnalyze(e *env, f *analyzeFlags, args []string) error {
 	if f.in.strict && r.Warnings.Count > 0 {
 		return exitf(ExitError, "%d input warnings (--strict)", r.Warnings.Count)
 	}
-	return nil
+	return explainErr
 }
 
 func validOrder(s string) bool {

@@ -22,17 +22,17 @@ const exitCodesHelp = `Exit codes:
   64  usage error (unknown flag, bad flag value)
   66  an input file is missing or unreadable`
 
-// ExitError carries an exit code with an error.
-type ExitError struct {
+// codedError carries an exit code with an error.
+type codedError struct {
 	Code int
 	Err  error
 }
 
-func (e *ExitError) Error() string { return e.Err.Error() }
-func (e *ExitError) Unwrap() error { return e.Err }
+func (e *codedError) Error() string { return e.Err.Error() }
+func (e *codedError) Unwrap() error { return e.Err }
 
 func exitf(code int, format string, args ...any) error {
-	return &ExitError{Code: code, Err: fmt.Errorf(format, args...)}
+	return &codedError{Code: code, Err: fmt.Errorf(format, args...)}
 }
 
 func usagef(format string, args ...any) error { return exitf(ExitUsage, format, args...) }
@@ -42,7 +42,7 @@ func codeOf(err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	var ee *ExitError
+	var ee *codedError
 	if errors.As(err, &ee) {
 		return ee.Code
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -36,19 +38,37 @@ class and reports the classes that cost the most.
 		SilenceErrors: true,
 		Version:       version,
 	}
+	var cpuProfile string
+	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile to this file")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return exitf(ExitError, "%v", err)
+		}
+		return pprof.StartCPUProfile(f)
+	}
+	defer func() {
+		if cpuProfile != "" {
+			pprof.StopCPUProfile()
+		}
+	}()
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usagef("%v", err) })
-	root.AddCommand(analyzeCmd(e), fingerprintCmd(e))
+	root.AddCommand(analyzeCmd(e), fingerprintCmd(e), checkCmd(e), baselineCmd(e), diffCmd(e), liveCmd(e))
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		code := codeOf(err)
 		if code == ExitError && isUsage(err) {
 			code = ExitUsage
 		}
-		var ee *ExitError
+		var ee *codedError
 		if !errors.As(err, &ee) || ee.Err != nil {
 			fmt.Fprintf(stderr, "sqlsift: %v\n", err)
 		}

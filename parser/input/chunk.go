@@ -8,8 +8,9 @@ import (
 	"github.com/sqlsift/sqlsift/parser/slowlog"
 )
 
-// MinChunk is the smallest byte range worth a reader of its own.
-const MinChunk = 4 << 20
+// MinChunk is the smallest byte range worth a reader of its own (a
+// variable so tests can split small files).
+var MinChunk int64 = 4 << 20
 
 // Chunk is a byte range of a file that starts at an entry boundary.
 type Chunk struct {
