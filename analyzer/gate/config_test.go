@@ -8,57 +8,58 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// fullConfig uses every key; docs/ci-gate.md shows the same file.
-const fullConfig = `# sqlsift CI gate
-version: 1
-baseline: sqlsift-baseline.json
-fail_level: error
-fail_on_stale: false
+// fullConfig uses every key: it is the example of docs/ci-gate.md (keep
+// them identical).
+const fullConfig = `# .sqlsift.yml — sqlsift CI gate
+version: 1                              # the only version so far
+baseline: sqlsift-baseline.json         # default --baseline, relative to this file
+fail_level: error                       # results at or above fail: error | warning | note
+fail_on_stale: false                    # fail when baseline entries no longer occur
 
-rules:
+rules:                                  # per rule: a level, or a mapping
   n-plus-one:
-    level: error
-    min_confidence: medium
+    level: error                        # error | warning | note | off
+    min_confidence: medium              # findings below are not counted: low | medium | high
   redundant-query: warning
   retry-storm: {level: note, min_severity: high}
   class-calls: warning
 
 budgets:
-  statements_per_unit: 200
-  routes:
+  statements_per_unit: 200              # statements in one unit of work (request, job, transaction)
+  routes:                               # per route (from query comments); first match wins; * = anything
     "GET /orders*": 400
     "reports#*": 1_000
-  n_plus_one_repeats: 25
-  classes:
-    - name: order lookups
-      table: orders
-      p95: 50ms
+  n_plus_one_repeats: 25                # child executions of one N+1 loop in one unit of work
+  classes:                              # per statement class; the first budget that matches a class
+    - name: order lookups               #   and sets a limit decides that limit
+      table: orders                     # select classes by table, pattern, fingerprint or class id
+      p95: 50ms                         # durations: 50ms, 1.5s, 2m, or seconds
       total_time: 2s
-    - pattern: '^select .* from ` + "`audit_log`" + `'
+    - pattern: '^select .* from ` + "`" + `audit_log` + "`" + `'   # RE2 on the fingerprint
       calls: 100
-      rows_examined: 1000
-    - p95: 0.5
-  forbid:
+      rows_examined: 1000               # average per call
+    - p95: 0.5                          # no selector: every class
+  forbid:                               # classes that must not appear
     - table: users_legacy
       reason: replaced by accounts
-    - fingerprint: "SELECT SLEEP(1)"
+    - fingerprint: "SELECT SLEEP(1)"    # any SQL: it is fingerprinted like the logs
 
-allow:
+allow:                                  # results to accept; every key of an entry must match
   - table: schema_migrations
     reason: migrations run once per suite
   - route: "GET /healthz"
   - pattern: '^select @@'
-    rules: [redundant-query]
+    rules: [redundant-query]            # only for these rules (default: all)
   - class: 0123456789ABCDEF
 
-diff:
-  calls_increase: 20%
+diff:                                   # thresholds of sqlsift diff
+  calls_increase: 20%                   # a regression grows by more than the fraction…
   p95_increase: 0.5
   rows_examined_increase: 100%
-  min_calls: 2
+  min_calls: 2                          # …and by more than the absolute floor
   min_p95: 2ms
   min_rows_examined: 50
-  fail_on: [regression, new-finding]
+  fail_on: [regression, new-finding]    # new-finding | regression | new-class | vanished-class
 `
 
 func TestParseFullConfig(t *testing.T) {

@@ -102,7 +102,7 @@ func JUnit(w io.Writer, c *Check) error {
 		case !rr.Enabled:
 			tc.Skipped = &junitSkipped{Message: "rule off or budget not configured"}
 		case failing[rr.ID] > 0:
-			tc.Failure = &junitFailure{Type: rr.Level.String(), Message: fmt.Sprintf("%s: %d new results", rr.Title, failing[rr.ID]), Body: rr.Doc}
+			tc.Failure = &junitFailure{Type: rr.Level.String(), Message: fmt.Sprintf("%s: %s", rr.Title, plural(failing[rr.ID], "new result", "new results")), Body: rr.Doc}
 		default:
 			tc.SystemOut = fmt.Sprintf("%s: %d new, %d baselined, %d allowed", rr.Title, rr.New, rr.Baselined, rr.Allowed)
 		}
