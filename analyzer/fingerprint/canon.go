@@ -46,38 +46,28 @@ func isWordText(b []byte) bool {
 // space-separated text to dst.
 func (c *canon) run(in []span, dst []byte) []byte {
 	o := c.o[:0]
+	dots := 0 // a pending run of dots (F4)
 	for _, t := range in {
-		n := len(o)
-		switch {
-		case c.is(t, "(_charset)"):
+		if c.is(t, "(_charset)") {
 			// F2: charset introducers are part of the literal.
 			continue
-		case c.is(t, ".") || c.is(t, "..."):
+		}
+		if c.is(t, ".") || c.is(t, "...") {
 			// F4: Normalize writes a literal list as "..." but lexes "..."
 			// as three dots. A run of dots is written as "..." tokens
 			// then "." tokens, which lexes back to the same run.
-			dots := int(t.e - t.s)
-			for len(o) > 0 && (c.is(o[len(o)-1], ".") || c.is(o[len(o)-1], "...")) {
-				dots += int(o[len(o)-1].e - o[len(o)-1].s)
-				o = o[:len(o)-1]
-			}
-			if dots == 1 {
-				o = append(o, t)
-				continue
-			}
-			for ; dots >= 3; dots -= 3 {
-				o = append(o, c.add("..."))
-			}
-			for ; dots > 0; dots-- {
-				o = append(o, c.add("."))
-			}
+			dots += int(t.e - t.s)
 			continue
-		case c.is(t, ")") && n >= 3 && c.is(o[n-1], "?") && c.is(o[n-2], "(") && c.is(o[n-3], "in"):
+		}
+		o = c.flushDots(o, dots)
+		dots = 0
+		if n := len(o); c.is(t, ")") && n >= 3 && c.is(o[n-1], "?") && c.is(o[n-2], "(") && c.is(o[n-3], "in") {
 			// F1: IN (?) is the one-element case of IN (...).
 			o[n-1] = c.add("...")
 		}
 		o = append(o, t)
 	}
+	o = c.flushDots(o, dots)
 	// F3: a trailing ";" is not part of the statement (Normalize drops it
 	// only when it is the very last byte); an empty trailing token is an
 	// unclosed comment.
@@ -120,6 +110,16 @@ func (c *canon) run(in []span, dst []byte) []byte {
 	}
 	c.o = o
 	return dst
+}
+
+func (c *canon) flushDots(o []span, dots int) []span {
+	for ; dots >= 3; dots -= 3 {
+		o = append(o, c.add("..."))
+	}
+	for ; dots > 0; dots-- {
+		o = append(o, c.add("."))
+	}
+	return o
 }
 
 // values applies F1 to VALUES rows: a one-literal row "( ? )" becomes

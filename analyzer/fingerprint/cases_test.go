@@ -1,5 +1,10 @@
 package fingerprint
 
+import (
+	"strconv"
+	"strings"
+)
+
 // sysbenchStatements are the oltp_read_write statements the throughput
 // target is stated for (sysbench 1.0 src/lua/oltp_common.lua), with the
 // value shapes sysbench generates.
@@ -119,4 +124,19 @@ var edgeCases = []string{
 	"SELECT _utf8mb4",
 	"SELECT a FROM t WHERE a IN (1) , (2)",
 	"SELECT a FROM t WHERE a = _binary'\\0\\n'",
+}
+
+func init() {
+	var ords []string
+	for i := 1; i <= 300; i++ {
+		ords = append(ords, strconv.Itoa(i))
+	}
+	edgeCases = append(edgeCases,
+		"SELECT a FROM t ORDER BY "+strings.Join(ords, ", "),
+		"SELECT a FROM t GROUP BY ("+strings.Join(ords[:20], ", ")+") ORDER BY a, 1, 'x', 2, b, 3",
+		"SELECT a FROM t WHERE id IN ("+strings.Join(ords, ",")+")",
+		"INSERT INTO t VALUES "+strings.Repeat("(1, NOW(), 'x'), ", 200)+"(1, NOW(), 'x')",
+		"SELECT "+strings.Repeat(".", 1001)+" x",
+		"SELECT "+strings.Repeat("1, ", 500)+"a",
+	)
 }

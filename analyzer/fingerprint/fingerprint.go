@@ -65,7 +65,16 @@ type ntok struct {
 	tag    uint8 // litTag of the lit
 	lpre   uint8 // the lit is buf[ws+lpre : we-lpost]
 	lpost  uint8
-	ws, we int32 // written text in buf (a blank precedes it unless ws == 0)
+	ws, we int32 // written text in buf (a blank follows it)
+	// head memoizes isOrderOrGroupBy's walk back over "X ," pairs: the
+	// index of the first non-comma among this token, the one two before,
+	// and so on; -1 when the walk runs off the start. (TiDB walks every
+	// time, which is quadratic in the length of an ordinal list.)
+	head int32
+	// listInChain: a "..." sits between the commas of that walk. Lexed
+	// again, "..." is three tokens, which moves the walk onto other
+	// tokens: an ordinal kept across it must be checked by iterating.
+	listInChain bool
 }
 
 const (
@@ -177,6 +186,9 @@ func (f *Fingerprinter) phase2() {
 	}
 	if !f.needCanon {
 		f.text = f.buf
+		if len(f.text) > 0 {
+			f.text = f.text[:len(f.text)-1] // the blank after the last token
+		}
 		return
 	}
 	f.spans = f.spans[:0]
@@ -191,7 +203,8 @@ func (f *Fingerprinter) phase2() {
 
 // iterate re-fingerprints the text until it is a fixed point, as
 // Reference does; needed only after constructs whose normal form changes
-// when lexed again (charset introducers, `*` where a list could collapse).
+// when lexed again (charset introducers, `*` where a list could collapse,
+// an ORDER BY ordinal kept across a literal list).
 func (f *Fingerprinter) iterate(q []byte) {
 	for i := 1; i < maxIterations; i++ {
 		f.prev = append(f.prev[:0], f.text...)
@@ -218,25 +231,13 @@ func (f *Fingerprinter) lit(i int) []byte {
 	return f.buf[t.ws+int32(t.lpre) : t.we-int32(t.lpost)]
 }
 
+// Phase 1 writes every token followed by one blank (the text is buf
+// without its last byte), so popping a token is truncating buf.
 func (f *Fingerprinter) pop(k int) {
 	n := len(f.toks) - k
-	ws := f.toks[n].ws
-	if ws > 0 {
-		ws-- // the blank before it
-	}
-	f.buf = f.buf[:ws]
+	f.buf = f.buf[:f.toks[n].ws]
 	f.toks = f.toks[:n]
-}
-
-// sep writes the blank between tokens. A word after a token ending in
-// '.' may be re-quoted by F5.
-func (f *Fingerprinter) sep() {
-	if len(f.toks) > 0 {
-		f.buf = append(f.buf, ' ')
-		if f.dotEnd {
-			f.needCanon = true
-		}
-	}
+	f.dotEnd = false
 }
 
 // newTok appends a token, storing its fields in place (building the
@@ -250,20 +251,55 @@ func (f *Fingerprinter) newTok(kind, tag, lpre, lpost uint8, ws, we int32) {
 	}
 	t := &f.toks[n]
 	t.kind, t.tag, t.lpre, t.lpost, t.ws, t.we = kind, tag, lpre, lpost, ws, we
+	t.listInChain = false
+	switch {
+	case n < 1:
+		t.head = -1
+	case tag != tagComma:
+		t.head = int32(n)
+	case n >= 2:
+		t.head = f.toks[n-2].head
+		t.listInChain = f.toks[n-1].kind == nkList || f.toks[n-2].listInChain
+	default:
+		t.head = -1
+		t.listInChain = f.toks[n-1].kind == nkList
+	}
 	if f.rec {
 		f.srcPos = append(f.srcPos[:n], int32(f.curStart))
 	}
-}
-
-func (f *Fingerprinter) pushConst(kind uint8, s string, tag uint8) {
-	f.sep()
-	ws := int32(len(f.buf))
-	f.buf = append(f.buf, s...)
-	f.newTok(kind, tag, 0, 0, ws, int32(len(f.buf)))
+	// A keyword after a token ending in '.' may be re-quoted by F5.
+	if f.dotEnd {
+		f.needCanon = true
+	}
 	f.dotEnd = false
 }
 
+// grow makes room for k more bytes in buf and returns the old length;
+// the pushes below then write by index, which for the short texts of
+// tokens is cheaper than append's memmove call.
+func (f *Fingerprinter) grow(k int) int {
+	n := len(f.buf)
+	if cap(f.buf)-n < k {
+		f.buf = append(f.buf[:n], make([]byte, k)...)
+	}
+	f.buf = f.buf[:n+k]
+	return n
+}
+
+func (f *Fingerprinter) pushConst(kind uint8, s string, tag uint8) {
+	ws := f.grow(len(s) + 1)
+	b := f.buf[ws:]
+	for i := 0; i < len(s); i++ {
+		b[i] = s[i]
+	}
+	b[len(s)] = ' '
+	f.newTok(kind, tag, 0, 0, int32(ws), int32(ws+len(s)))
+}
+
 var lowerTab [256]byte
+
+// punctTag is litTag for one-byte tokens.
+var punctTag [256]uint8
 
 func init() {
 	for i := range lowerTab {
@@ -271,38 +307,82 @@ func init() {
 		if i >= 'A' && i <= 'Z' {
 			lowerTab[i] = byte(i) + 'a' - 'A'
 		}
+		punctTag[i] = litTag([]byte{byte(i)})
 	}
 }
 
 // pushLower appends pre + lower(b) + post; the lit is lower(b).
-func (f *Fingerprinter) pushLower(kind uint8, pre byte, b []byte, post byte) {
-	f.sep()
-	ws := len(f.buf)
+func (f *Fingerprinter) pushLower(kind uint8, pre byte, lit []byte, post byte) {
+	k := len(lit) + 1
+	var lpre, lpost uint8
 	if pre != 0 {
-		f.buf = append(f.buf, pre)
+		k++
+		lpre = 1
 	}
-	ls := len(f.buf)
-	f.buf = append(f.buf, b...)
-	l := f.buf[ls:]
-	for i, c := range l {
-		l[i] = lowerTab[c]
-	}
-	var lpost uint8
 	if post != 0 {
-		f.buf = append(f.buf, post)
+		k++
 		lpost = 1
 	}
-	f.newTok(kind, litTag(l), uint8(ls-ws), lpost, int32(ws), int32(len(f.buf)))
-	f.dotEnd = kind != nkIdent && len(l) > 0 && l[len(l)-1] == '.'
+	ws := f.grow(k)
+	b := f.buf[ws:]
+	if pre != 0 {
+		b[0] = pre
+	}
+	l := b[lpre : int(lpre)+len(lit)]
+	for i, c := range lit {
+		l[i] = lowerTab[c]
+	}
+	if post != 0 {
+		b[k-2] = post
+	}
+	b[k-1] = ' '
+	dot := kind != nkIdent && len(l) > 0 && l[len(l)-1] == '.'
+	f.newTok(kind, litTag(l), lpre, lpost, int32(ws), int32(ws+k-1))
+	f.dotEnd = dot
+}
+
+// pushIdent writes `lower(lit)`.
+func (f *Fingerprinter) pushIdent(lit []byte) {
+	if nt := len(f.toks); nt > 0 && f.toks[nt-1].kind == nkList {
+		f.needCanon = true // F5: a keyword quoted after a list
+	}
+	ws := f.grow(len(lit) + 3)
+	b := f.buf[ws:]
+	b[0] = '`'
+	l := b[1 : 1+len(lit)]
+	for i, c := range lit {
+		l[i] = lowerTab[c]
+	}
+	b[len(lit)+1] = '`'
+	b[len(lit)+2] = ' '
+	f.newTok(nkIdent, litTag(l), 1, 1, int32(ws), int32(ws+len(lit)+2))
+}
+
+// pushPunct writes an operator or punctuation token as it is.
+func (f *Fingerprinter) pushPunct(raw []byte) {
+	ws := f.grow(len(raw) + 1)
+	b := f.buf[ws:]
+	for i, c := range raw {
+		b[i] = c
+	}
+	b[len(raw)] = ' '
+	tag := punctTag[raw[0]]
+	if len(raw) > 1 {
+		tag = litTag(raw)
+	}
+	f.newTok(nkOther, tag, 0, 0, int32(ws), int32(ws+len(raw)))
 }
 
 // pushKeyword appends a keyword from the table (lower case, tag known).
 func (f *Fingerprinter) pushKeyword(e *kwEntry) {
-	f.sep()
-	ws := int32(len(f.buf))
-	f.buf = append(f.buf, e.lower...)
-	f.newTok(nkWord, e.tag, 0, 0, ws, int32(len(f.buf)))
-	f.dotEnd = false
+	w := e.lower
+	ws := f.grow(len(w) + 1)
+	b := f.buf[ws:]
+	for i := 0; i < len(w); i++ {
+		b[i] = w[i]
+	}
+	b[len(w)] = ' '
+	f.newTok(nkWord, e.tag, 0, 0, int32(ws), int32(ws+len(w)))
 }
 
 func (f *Fingerprinter) addLiteral(sign byte, raw []byte) {
@@ -328,76 +408,7 @@ func (f *Fingerprinter) phase1(q []byte) {
 		}
 		raw := q[t.start:t.end]
 		f.curStart = t.start
-
-		// The lit TiDB compares for this token, where it matters.
-		var lit []byte
 		switch t.kind {
-		case tIdent:
-			lit = raw
-		case tQuoted:
-			lit = raw[1 : len(raw)-1]
-		case tAt:
-			lit = raw[1:]
-		}
-
-		// reduceOptimizerHint: drop FORCE|USE|IGNORE INDEX (...).
-		if nt := len(f.toks); nt > 0 && f.toks[nt-1].tag == tagHint {
-			if t.kind == tString {
-				f.lx.needRef = true // its unescaped value might be "index"
-			}
-			if len(lit) == 5 && equalFoldASCII(lit, "index") {
-				if f.skipIndexHint() {
-					f.pop(1)
-					continue
-				}
-				f.lx.needRef = true
-			}
-		}
-		if len(lit) == 13 && equalFoldASCII(lit, "straight_join") {
-			lit = joinWord // TiDB rewrites STRAIGHT_JOIN to JOIN
-		}
-
-		switch t.kind {
-		case tInt, tDec, tFloat, tHex, tBit, tString, tParam, tNull:
-			if t.kind == tString && isStarString(raw) {
-				f.addLiteral(0, raw)
-				f.record(t.start, t.end)
-				f.reduceStar(nkOther, "*")
-				continue
-			}
-			f.reduceLit(t.kind, t)
-		case tIdent:
-			if len(raw) == 4 && equalFoldASCII(raw, "null") {
-				f.reduceLit(tNull, t)
-				continue
-			}
-			if lit[0] == '_' && isCharsetName(lit[1:]) {
-				f.risky, f.needCanon = true, true
-				f.pushConst(nkCharset, "(_charset)", tagNone)
-				continue
-			}
-			if e := f.keyword(lit, t); e != nil {
-				f.pushKeyword(e)
-				if e.tag == tagValues {
-					f.needCanon = true // F1 (VALUES rows)
-				}
-			} else {
-				f.pushIdent(lit)
-			}
-		case tQuoted:
-			if len(lit) == 1 && lit[0] == '*' {
-				f.reduceStar(nkIdent, "`*`")
-				continue
-			}
-			f.pushIdent(lit)
-		case tAt:
-			f.pushLower(nkOther, '@', lit, 0)
-		case tCharsetN:
-			f.risky, f.needCanon = true, true
-			f.pushConst(nkCharset, "(_charset)", tagNone)
-		case tArrow, tUnclosed:
-			f.needCanon = true // F3/F6
-			f.pushConst(nkOther, "", tagNone)
 		case tPunct:
 			if len(raw) == 1 {
 				switch raw[0] {
@@ -418,23 +429,119 @@ func (f *Fingerprinter) phase1(q []byte) {
 					}
 				}
 			}
-			f.pushLower(nkOther, 0, raw, 0)
+			f.pushPunct(raw)
+			if raw[len(raw)-1] == '.' {
+				f.dotEnd = true
+			}
+		case tIdent:
+			e := lookupKeyword(raw)
+			if e != nil && e.special != 0 {
+				switch e.special {
+				case spNull:
+					f.reduceLit(tNull, t)
+					continue
+				case spIndex:
+					if f.hintIndex() {
+						continue
+					}
+				case spStraightJoin:
+					// TiDB rewrites STRAIGHT_JOIN to JOIN before it
+					// decides whether the word is a keyword.
+					e = joinEntry
+					raw = joinWord
+				}
+			}
+			if raw[0] == '_' && isCharsetName(raw[1:]) {
+				f.risky, f.needCanon = true, true
+				f.pushConst(nkCharset, "(_charset)", tagNone)
+				continue
+			}
+			if e != nil && f.isKeyword(e, t) {
+				f.pushKeyword(e)
+				if e.tag == tagValues {
+					f.needCanon = true // F1 (VALUES rows)
+				}
+			} else {
+				f.pushIdent(raw)
+			}
+		case tInt, tDec, tFloat, tHex, tBit, tString, tParam, tNull:
+			if t.kind == tString {
+				if len(f.toks) > 0 && f.toks[len(f.toks)-1].tag == tagHint {
+					f.lx.needRef = true // its unescaped value might be "index"
+				}
+				if isStarString(raw) {
+					f.addLiteral(0, raw)
+					f.record(t.start, t.end)
+					f.reduceStar(nkOther, "*")
+					continue
+				}
+			}
+			f.reduceLit(t.kind, t)
+		case tQuoted:
+			lit := raw[1 : len(raw)-1]
+			if f.specialName(&lit) {
+				continue
+			}
+			if len(lit) == 1 && lit[0] == '*' {
+				f.reduceStar(nkIdent, "`*`")
+				continue
+			}
+			f.pushIdent(lit)
+		case tAt:
+			lit := raw[1:]
+			if f.specialName(&lit) {
+				continue
+			}
+			f.pushLower(nkOther, '@', lit, 0)
+		case tCharsetN:
+			f.risky, f.needCanon = true, true
+			f.pushConst(nkCharset, "(_charset)", tagNone)
+		case tArrow, tUnclosed:
+			f.needCanon = true // F3/F6
+			f.pushConst(nkOther, "", tagNone)
 		default: // tAtAt
 			f.pushLower(nkOther, 0, raw, 0)
 		}
 	}
+	f.text = nil
 }
 
-// pushIdent writes `lit`; after a literal list "..." a keyword written
-// this way is un-quoted by F5.
-func (f *Fingerprinter) pushIdent(lit []byte) {
-	if nt := len(f.toks); nt > 0 && f.toks[nt-1].kind == nkList {
-		f.needCanon = true
+// specialName applies the lit rules of reduceOptimizerHint to a quoted
+// name or a user variable (TiDB compares lits, not tokens): INDEX after
+// FORCE/USE/IGNORE starts an index hint, STRAIGHT_JOIN reads JOIN.
+func (f *Fingerprinter) specialName(lit *[]byte) bool {
+	switch len(*lit) {
+	case 5:
+		if equalFoldASCII(*lit, "index") && f.hintIndex() {
+			return true
+		}
+	case 13:
+		if equalFoldASCII(*lit, "straight_join") {
+			*lit = joinWord
+		}
 	}
-	f.pushLower(nkIdent, '`', lit, '`')
+	return false
 }
 
-var joinWord = []byte("join")
+// hintIndex is called for a token whose lit is "index": after FORCE, USE
+// or IGNORE it drops the hint up to its ")" and reports true.
+func (f *Fingerprinter) hintIndex() bool {
+	nt := len(f.toks)
+	if nt == 0 || f.toks[nt-1].tag != tagHint {
+		return false
+	}
+	if f.skipIndexHint() {
+		f.pop(1)
+		return true
+	}
+	f.lx.needRef = true // an unclosed hint: rare, left to the reference
+	return false
+}
+
+var (
+	joinWord  = []byte("join")
+	joinEntry *kwEntry // set once the keyword table is built
+)
 
 // isStarString reports whether a string literal's value is "*", which
 // TiDB's digester treats like the star of COUNT(*).
@@ -481,11 +588,10 @@ func (f *Fingerprinter) reduceStar(kind uint8, text string) {
 		return
 	}
 	if kind == nkIdent {
-		f.sep()
 		ws := int32(len(f.buf))
 		f.buf = append(f.buf, text...)
+		f.buf = append(f.buf, ' ')
 		f.newTok(nkIdent, tagNone, 1, 1, ws, ws+3)
-		f.dotEnd = false
 		return
 	}
 	f.pushConst(kind, text, tagNone)
@@ -518,6 +624,9 @@ func (f *Fingerprinter) reduceLit(kind tkind, t token) {
 	case f.isGenericLists():
 		f.pop(4)
 	case kind == tInt && f.isOrderOrGroupBy():
+		if f.toks[len(f.toks)-1].listInChain {
+			f.risky = true
+		}
 		f.pushLower(nkOther, 0, raw, 0)
 		return
 	default:
@@ -586,53 +695,41 @@ func (f *Fingerprinter) isPrefixByUnary() bool {
 // isOrderOrGroupBy keeps ordinals: ORDER BY 1, 2 / GROUP BY (1, 2).
 func (f *Fingerprinter) isOrderOrGroupBy() bool {
 	nt := len(f.toks)
-	n := 2
-	for ; ; n += 2 {
-		if nt < n {
-			return false
-		}
-		if f.toks[nt-n+1].tag != tagComma {
-			break
-		}
+	if nt < 1 {
+		return false
 	}
-	if f.toks[nt-n+1].tag == tagLParen {
-		n++
-		if nt < n {
-			return false
-		}
+	k := int(f.toks[nt-1].head)
+	if k < 0 {
+		return false
 	}
-	return f.toks[nt-n].tag == tagOrder && f.toks[nt-n+1].tag == tagBy
+	if f.toks[k].tag == tagLParen {
+		return k >= 2 && f.toks[k-2].tag == tagOrder && f.toks[k-1].tag == tagBy
+	}
+	return f.toks[k-1].tag == tagOrder && f.toks[k].tag == tagBy
 }
 
-// keyword is TiDB's Scanner.isTokenIdentifier: not next to a dot, a
-// built-in function name only when "(" follows at once. It returns the
-// keyword's table entry, or nil for a name.
-func (f *Fingerprinter) keyword(lit []byte, t token) *kwEntry {
-	e := lookupKeyword(lit)
-	if e == nil {
-		return nil
-	}
+// isKeyword is TiDB's Scanner.isTokenIdentifier for a word found in the
+// keyword table: not next to a dot, and a built-in function name (COUNT,
+// SUM, ...) only when "(" follows at once.
+func (f *Fingerprinter) isKeyword(e *kwEntry, t token) bool {
 	s := f.lx.s
 	next := byte(0)
 	if t.end < len(s) {
 		next = s[t.end]
 	}
 	if next == '.' {
-		return nil
+		return false
 	}
 	for i := t.start - 1; i >= 0; i-- {
 		if s[i] == ' ' {
 			continue
 		}
 		if s[i] == '.' {
-			return nil
+			return false
 		}
 		break
 	}
-	if e.flags&kwToken != 0 || next == '(' {
-		return e
-	}
-	return nil
+	return e.flags&kwToken != 0 || next == '('
 }
 
 // isCharsetName: the charsets TiDB supports as introducers (_utf8mb4'x').

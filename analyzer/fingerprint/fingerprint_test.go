@@ -226,11 +226,14 @@ func tokenSoup(n int) [][]byte {
 		&& || { } [ ] $ $x`)
 	vocab = append(vocab, "`q w`", "`from`", "`count`", "`null`", "`*`", "`,`", "`index`", "`in`", "``",
 		"/* c */", "/*! 1 */", "/*!50000 x */", "/*+ h */", "/**/", "/*/", "*/", "-- x\n", "#x\n", "\x01", "/*")
+	// Fragments that put the digester's rules in play.
+	vocab = append(vocab, "ORDER BY", "GROUP BY (", ", 1", ", 2", ", 'x'", ", ?", "IN (", ") , (", "( 1 )", "VALUES (",
+		"FORCE INDEX (i)", "USE INDEX", "= -", "SELECT -", ", -", "(*)", "COUNT(*)", "_utf8'a'", "N'b'", "1, 2", "'a', 'b'")
 	// Tokens that send the statement to the reference: rare, so that most
 	// random statements exercise the scanner.
 	rare := []string{"é", "@'q'", "`a``b`", "/*T! y */", "'index'", "@@'z'"}
 	seps := []string{" ", " ", " ", "", "\n", "\t", "  ", "\r\n"}
-	r := rand.New(rand.NewPCG(1, 2))
+	r := rand.New(rand.NewPCG(uint64(n), 2))
 	out := make([][]byte, n)
 	for i := range out {
 		var b []byte

@@ -16,11 +16,19 @@ const (
 const kwSlots = 4096
 
 type kwEntry struct {
-	word  string // upper case
-	lower string
-	flags uint8
-	tag   uint8 // litTag(lower)
+	word    string // upper case
+	lower   string
+	flags   uint8
+	tag     uint8 // litTag(lower)
+	special uint8 // a word the digester treats specially
 }
+
+const (
+	spNone         = iota
+	spNull         // NULL: a literal
+	spIndex        // INDEX: may start an index hint
+	spStraightJoin // STRAIGHT_JOIN: written JOIN
+)
 
 var kwTable [kwSlots]kwEntry
 
@@ -51,6 +59,10 @@ func init() {
 	for _, w := range tidbFuncKeywords {
 		add(w, kwFunc)
 	}
+	lookupKeyword([]byte("NULL")).special = spNull
+	lookupKeyword([]byte("INDEX")).special = spIndex
+	lookupKeyword([]byte("STRAIGHT_JOIN")).special = spStraightJoin
+	joinEntry = lookupKeyword(joinWord)
 }
 
 // kwHash mixes the length and four bytes with ASCII letters case-folded

@@ -126,45 +126,102 @@ func (l *lexer) skipLine() {
 	}
 }
 
+// Byte classes for scan's dispatch (a jump table on a small enum).
+const (
+	cInvalid uint8 = iota
+	cSpace
+	cIdent
+	cX
+	cB
+	cN
+	cDigit
+	cQuote
+	cBacktick
+	cAt
+	cSlash
+	cStar
+	cDash
+	cHash
+	cDot
+	cParam
+	cSingle
+	cGt
+	cLt
+	cBang
+	cAmp
+	cPipe
+	cColon
+	cBackslash
+)
+
+var classTab [256]uint8
+
+func init() {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		switch {
+		case spaceTab[c]:
+			classTab[c] = cSpace
+		case b == 'x' || b == 'X':
+			classTab[c] = cX
+		case b == 'b' || b == 'B':
+			classTab[c] = cB
+		case b == 'n' || b == 'N':
+			classTab[c] = cN
+		case b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '_' || b == '$' || b >= 0x80:
+			classTab[c] = cIdent
+		case isDigit(b):
+			classTab[c] = cDigit
+		}
+	}
+	for _, x := range []struct {
+		chars string
+		class uint8
+	}{
+		{"'\"", cQuote}, {"`", cBacktick}, {"@", cAt}, {"/", cSlash}, {"*", cStar}, {"-", cDash},
+		{"#", cHash}, {".", cDot}, {"?", cParam}, {"+()[];,%^~{}=", cSingle}, {">", cGt}, {"<", cLt},
+		{"!", cBang}, {"&", cAmp}, {"|", cPipe}, {":", cColon}, {"\\", cBackslash},
+	} {
+		for i := 0; i < len(x.chars); i++ {
+			classTab[x.chars[i]] = x.class
+		}
+	}
+}
+
 func (l *lexer) scan() token {
 	s, pos := l.s, l.p
-	for pos < len(s) && spaceTab[s[pos]] {
+	for pos < len(s) && classTab[s[pos]] == cSpace {
 		pos++
 	}
 	l.p = pos
 	if pos >= len(s) {
 		return token{tEOF, pos, pos}
 	}
-	c := s[pos]
-	switch {
-	case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '$' || c >= 0x80:
-		switch c {
-		case 'x', 'X':
-			return l.startWithX(pos, tHex)
-		case 'b', 'B':
-			return l.startWithX(pos, tBit)
-		case 'n', 'N':
-			l.skipIdent()
-			if l.p-pos == 1 && l.peek() == '\'' {
-				return token{tCharsetN, pos, l.p}
-			}
-			return token{tIdent, pos, l.p}
-		}
+	switch classTab[s[pos]] {
+	case cIdent:
 		l.skipIdent()
 		return token{tIdent, pos, l.p}
-	case isDigit(c):
+	case cX:
+		return l.startWithX(pos, tHex)
+	case cB:
+		return l.startWithX(pos, tBit)
+	case cN:
+		l.skipIdent()
+		if l.p-pos == 1 && l.peek() == '\'' {
+			return token{tCharsetN, pos, l.p}
+		}
+		return token{tIdent, pos, l.p}
+	case cDigit:
 		return l.startWithNumber(pos)
-	}
-	switch c {
-	case '\'', '"':
+	case cQuote:
 		return l.scanString(pos)
-	case '`':
+	case cBacktick:
 		return l.scanQuoted(pos)
-	case '@':
+	case cAt:
 		return l.startWithAt(pos)
-	case '/':
+	case cSlash:
 		return l.startWithSlash(pos)
-	case '*':
+	case cStar:
 		l.p++
 		if l.inBang && l.peek() == '/' {
 			l.inBang = false
@@ -172,7 +229,7 @@ func (l *lexer) scan() token {
 			return l.scan()
 		}
 		return token{tPunct, pos, l.p}
-	case '-':
+	case cDash:
 		rest := l.s[pos:]
 		if len(rest) >= 2 && rest[1] == '-' && (len(rest) == 2 || spaceTab[rest[2]]) {
 			l.skipLine()
@@ -189,11 +246,11 @@ func (l *lexer) scan() token {
 		}
 		l.p++
 		return token{tPunct, pos, l.p}
-	case '#':
+	case cHash:
 		l.skipLine()
 		l.comment(pos)
 		return l.scan()
-	case '.':
+	case cDot:
 		l.p++
 		if isDigit(l.peek()) {
 			t := l.scanFloat(pos)
@@ -203,19 +260,19 @@ func (l *lexer) scan() token {
 			return t
 		}
 		return token{tPunct, pos, l.p}
-	case '?':
+	case cParam:
 		l.p++
 		return token{tParam, pos, l.p}
-	case '+', '(', ')', '[', ']', ';', ',', '%', '^', '~', '{', '}', '=':
+	case cSingle:
 		l.p++
 		return token{tPunct, pos, l.p}
-	case '>':
+	case cGt:
 		l.p++
 		if n := l.peek(); n == '=' || n == '>' {
 			l.p++
 		}
 		return token{tPunct, pos, l.p}
-	case '<':
+	case cLt:
 		l.p++
 		switch l.peek() {
 		case '=':
@@ -227,31 +284,31 @@ func (l *lexer) scan() token {
 			l.p++
 		}
 		return token{tPunct, pos, l.p}
-	case '!':
+	case cBang:
 		l.p++
 		if l.peek() == '=' {
 			l.p++
 		}
 		return token{tPunct, pos, l.p}
-	case '&':
+	case cAmp:
 		l.p++
 		if n := l.peek(); n == '&' || n == '^' {
 			l.p++
 		}
 		return token{tPunct, pos, l.p}
-	case '|':
+	case cPipe:
 		l.p++
 		if l.peek() == '|' {
 			l.p++
 		}
 		return token{tPunct, pos, l.p}
-	case ':':
+	case cColon:
 		l.p++
 		if l.peek() == '=' {
 			l.p++
 		}
 		return token{tPunct, pos, l.p}
-	case '\\':
+	case cBackslash:
 		l.p++
 		if l.peek() == 'N' {
 			l.p++
