@@ -1,6 +1,7 @@
 package fingerprint
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -36,7 +37,16 @@ var parserPool = sync.Pool{New: func() any { return tidbparser.New() }}
 // microseconds: call it once per fingerprint class, not per event.
 func Describe(q string) (info Info) {
 	p := parserPool.Get().(*tidbparser.Parser)
-	defer parserPool.Put(p)
+	defer func() {
+		if r := recover(); r != nil {
+			// A parser bug must not take the analysis down; the parser
+			// may be in a bad state, so it is not reused.
+			info = describeTokens(q)
+			info.Err = fmt.Sprint("parser panic: ", r)
+			return
+		}
+		parserPool.Put(p)
+	}()
 	stmts, _, err := p.ParseSQL(q)
 	if err != nil || len(stmts) == 0 {
 		info = describeTokens(q)

@@ -89,6 +89,11 @@ func FuzzRedact(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, q string) {
+		// Tags and Describe read the same untrusted text: no panics.
+		Tags([]byte(q), nil)
+		if d := Describe(q); d.Statements > 0 && d.Kind == "" && d.Err == "" {
+			t.Fatalf("Describe(%q) parsed without a kind", q)
+		}
 		r := Redact([]byte(q))
 		in, out := redactView([]byte(q)), redactView([]byte(r))
 		for _, tok := range out.lits {
