@@ -218,6 +218,10 @@ func contains(xs []string, x string) bool {
 // indexAdvice returns a missing-index advice when no index of db.table
 // starts with one of cols (those that exist in the table).
 func (e *enricher) indexAdvice(ctx context.Context, db, table string, cols []string) (analyzer.Advice, bool) {
+	switch strings.ToLower(db) {
+	case "information_schema", "performance_schema", "mysql", "sys":
+		return analyzer.Advice{}, false // server tables: no index to add
+	}
 	ti, err := e.table(ctx, db, table)
 	if err != nil || ti == nil {
 		return analyzer.Advice{}, false

@@ -270,7 +270,25 @@ func (c *Capture) finish() {
 	if f, ok := c.src.(interface{ setFinal() }); ok {
 		f.setFinal()
 	}
-	if err := c.pollOnce(ctx); err == nil {
+	err := c.pollOnce(ctx)
+	if err != nil && IsConnError(err) {
+		// Cancelling a statement in flight (Ctrl-C mid-poll) closes the
+		// connection: dial once more for the last poll.
+		prevConn, since := c.sess.ConnID, c.lastOK
+		if err = c.sess.Reconnect(ctx); err == nil {
+			var restarted bool
+			if restarted, err = c.afterReconnect(ctx, prevConn); err == nil {
+				if restarted {
+					c.stats.Gaps = append(c.stats.Gaps, Gap{Start: since, End: c.now().UTC(), Restarted: true, Reason: "server restarted"})
+				}
+				err = c.pollOnce(ctx)
+				if c.sawRestart && !restarted {
+					c.stats.Gaps = append(c.stats.Gaps, Gap{Start: since, End: c.now().UTC(), Restarted: true, Reason: "server restarted"})
+				}
+			}
+		}
+	}
+	if err == nil {
 		if err := c.src.finish(ctx); err != nil {
 			c.stats.FailedPolls++
 			c.note("final step failed: " + c.scrub.String(err.Error()))
@@ -292,6 +310,9 @@ func (c *Capture) Poll(ctx context.Context) error {
 	if err == nil {
 		c.stamp()
 		return nil
+	}
+	if ctx.Err() != nil {
+		return nil // stopping: the final poll runs with a fresh context
 	}
 	var pe *PrivilegeError
 	if errors.As(err, &pe) {
@@ -317,28 +338,14 @@ func (c *Capture) Poll(ctx context.Context) error {
 			}
 			continue
 		}
-		c.stats.Reconnects++
-		// setup first: a restart check below must keep the new session's
-		// own thread id, not the old server's.
-		if err := c.src.setup(ctx); err != nil {
+		restarted, err := c.afterReconnect(ctx, prevConn)
+		if err != nil {
 			if errors.As(err, &pe) {
 				return err
 			}
 			continue
 		}
-		up, uerr := c.readUptime(ctx)
-		// Uptime has one-second resolution and connection ids only grow
-		// within one server process; the perfschema source also sees its
-		// timers go back (sawRestart).
-		expected := c.uptime + int64(c.now().Sub(c.uptimeAt).Seconds())
-		if uerr == nil && up+2 < expected || c.sess.ConnID < prevConn {
-			gap.Restarted = true
-			c.src.restarted()
-		}
-		if uerr == nil {
-			c.uptime, c.uptimeAt = up, c.now()
-		}
-		c.sawRestart = false
+		gap.Restarted = restarted
 		if err := c.pollOnce(ctx); err != nil {
 			if errors.As(err, &pe) {
 				return err
@@ -356,6 +363,31 @@ func (c *Capture) Poll(ctx context.Context) error {
 		c.stamp()
 		return nil
 	}
+}
+
+// afterReconnect prepares the source on a new connection and tells whether
+// the server restarted meanwhile.
+func (c *Capture) afterReconnect(ctx context.Context, prevConn uint64) (bool, error) {
+	c.stats.Reconnects++
+	// setup first: a restart check below must keep the new session's own
+	// thread id, not the old server's.
+	if err := c.src.setup(ctx); err != nil {
+		return false, err
+	}
+	up, uerr := c.readUptime(ctx)
+	// Uptime has one-second resolution and connection ids only grow within
+	// one server process; the perfschema source also sees its timers go
+	// back (sawRestart).
+	expected := c.uptime + int64(c.now().Sub(c.uptimeAt).Seconds())
+	restarted := uerr == nil && up+2 < expected || c.sess.ConnID < prevConn
+	if restarted {
+		c.src.restarted()
+	}
+	if uerr == nil {
+		c.uptime, c.uptimeAt = up, c.now()
+	}
+	c.sawRestart = false
+	return restarted, nil
 }
 
 func (c *Capture) pollOnce(ctx context.Context) error {

@@ -44,9 +44,12 @@ type perfSchema struct {
 	prepared []prepared // open prepared statements seen at the last poll
 
 	firstPoll time.Time
-	final     bool  // the last poll: nothing is deferred
-	seen      int64 // statements yielded + lost, for the rate
-	rows      []psRow
+	final     bool // the last poll: nothing is deferred
+	wrapped   bool // this poll found the ring had wrapped
+
+	historySize int64 // performance_schema_events_statements_history_size
+	seen        int64 // statements yielded + lost, for the rate
+	rows        []psRow
 }
 
 type thread struct {
@@ -127,9 +130,9 @@ func (p *perfSchema) setup(ctx context.Context) error {
 		p.textLimit = 1024 // MySQL 5.6: fixed
 	}
 	p.c.stats.TextLimit = int64(p.textLimit)
-	var size sql.NullInt64
-	if err := s.QueryRow(ctx, "SELECT @@performance_schema_events_statements_history_long_size").Scan(&size); err == nil && size.Valid {
-		p.c.stats.RingSize = size.Int64
+	var size, hsize sql.NullInt64
+	if err := s.QueryRow(ctx, "SELECT @@performance_schema_events_statements_history_long_size, @@performance_schema_events_statements_history_size").Scan(&size, &hsize); err == nil {
+		p.c.stats.RingSize, p.historySize = size.Int64, hsize.Int64
 	}
 	return nil
 }
@@ -404,6 +407,7 @@ func (p *perfSchema) poll(ctx context.Context) error {
 		return err
 	}
 	start := len(c.buf)
+	p.wrapped = overflow
 	lost := p.consume(a)
 	if overflow {
 		c.stats.Overflows++
@@ -496,9 +500,13 @@ func (p *perfSchema) consumeThread(rows []psRow, a anchor) int64 {
 		}
 		if first {
 			first = false
-			// A thread unknown at the baseline is a new connection: its
-			// first statement is EVENT_ID 1 (lastEnd 0).
-			if gap := int64(r.event) - int64(t.lastEnd) - 1 - p.interstitial(t); gap > 0 {
+			// For a connection that is new since the last poll, EVENT_IDs
+			// do not start at a known value (connecting may take some), so
+			// its early ids count as lost only when rows were evidently
+			// dropped: the ring wrapped, or the per-thread history (when it
+			// is all we read) is full.
+			known := t.lastEnd > 0 || p.wrapped || !p.historyLong && p.historySize > 0 && int64(len(rows)) >= p.historySize
+			if gap := int64(r.event) - int64(t.lastEnd) - 1 - p.interstitial(t); gap > 0 && known {
 				lost += int64(math.Ceil(float64(gap) / p.stride(t)))
 				p.c.stats.LostIDs += gap
 			}
