@@ -42,11 +42,11 @@ func Markdown(out io.Writer, r *analyzer.Report, o Options) error {
 	fmt.Fprintf(w, "| Rank | Class ID | Total time | Time %% | Calls | Avg | P95 | Rows exam | Rows sent | Fingerprint |\n")
 	fmt.Fprintf(w, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, c := range r.Classes {
-		fmt.Fprintf(w, "| %d | `%s` | %s | %s | %s | %s | %s | %s | %s | `%s` |\n", c.Rank, c.ID,
+		fmt.Fprintf(w, "| %d | `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n", c.Rank, c.ID,
 			timeOr(c.QueryTime.Total, c.QueryTime.N), pctOr(c.TimeShare, c.QueryTime.N), Count(float64(c.Count)),
 			timeOr(c.QueryTime.Avg, c.QueryTime.N), timeOr(c.QueryTime.P95, c.QueryTime.N),
 			countOr(c.RowsExamined.Total, c.RowsExamined.N), countOr(c.RowsSent.Total, c.RowsSent.N),
-			mdCell(Shorten(c.Fingerprint, 100)))
+			mdCode(Shorten(c.Fingerprint, 100)))
 	}
 	if r.Remainder.Classes > 0 {
 		fmt.Fprintf(w, "\n%d more classes (%d calls, %s of time) not listed.\n", r.Remainder.Classes, r.Remainder.Events, Percent(r.Remainder.TimeShare))
@@ -93,6 +93,14 @@ func Markdown(out io.Writer, r *analyzer.Report, o Options) error {
 		}
 	}
 	return w.Flush()
+}
+
+// mdCode writes s as an inline code span that may itself contain
+// backticks (fingerprints quote identifiers): a double-backtick span, with
+// pipes escaped for tables.
+func mdCode(s string) string {
+	s = strings.ReplaceAll(s, "|", "\\|")
+	return "`` " + strings.ReplaceAll(s, "\n", " ") + " ``"
 }
 
 // mdCell makes text safe inside a table cell or inline code span.
