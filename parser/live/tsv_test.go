@@ -13,7 +13,7 @@ import (
 )
 
 // loadRows reads a mysql-client TSV dump of an events_statements table.
-func loadRows(t *testing.T, name string) []psRow {
+func loadRows(t testing.TB, name string) []psRow {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "live", name))
 	if err != nil {

@@ -105,3 +105,22 @@ func TestConsumerAdvice(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadOnly: the guard never panics, and nothing it lets through starts
+// with a writing keyword.
+func FuzzReadOnly(f *testing.F) {
+	for _, s := range []string{"SELECT 1", "EXPLAIN FORMAT=JSON ANALYZE SELECT 1", "/*!x*/", "-- a\nSELECT", "(", "EXPLAIN =", "SHOW"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		if ReadOnly(q) {
+			w, _ := firstWord(q)
+			if w != "SELECT" && w != "SHOW" && w != "EXPLAIN" {
+				t.Fatalf("ReadOnly(%q) with first word %q", q, w)
+			}
+		}
+		if Password(q) != "" && Password(MaskDSN(q)) != Mask {
+			t.Fatalf("MaskDSN(%q) = %q still has a password", q, MaskDSN(q))
+		}
+	})
+}
