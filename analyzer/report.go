@@ -177,7 +177,15 @@ type Finding struct {
 	LastSeen        string            `json:"last_seen,omitempty"`
 	Examples        []FindingExample  `json:"examples,omitempty"`
 	Suggestion      string            `json:"suggestion,omitempty"`
-	Message         string            `json:"message"`
+	// Rewrites are the SQL statements of the suggestion, each one
+	// statement that parses (built from the observed statements).
+	Rewrites []string `json:"rewrites,omitempty"`
+	// Notes are caveats on the estimate or the evidence.
+	Notes []string `json:"notes,omitempty"`
+	// Related are the keys of findings over the same child class (the
+	// same loop reached from other parents or endpoints).
+	Related []string `json:"related,omitempty"`
+	Message string   `json:"message"`
 }
 
 // ClassRef points at a class from a finding.
@@ -186,6 +194,9 @@ type ClassRef struct {
 	Fingerprint string   `json:"fingerprint"`
 	Example     *Example `json:"example,omitempty"`
 	Repeats     *Repeats `json:"repeats,omitempty"`
+	// ParentClassID is set on nested loop children (N+1+M): the class
+	// whose rows drove them.
+	ParentClassID string `json:"parent_class_id,omitempty"`
 }
 
 // Repeats describes how many times a child ran per unit of work.

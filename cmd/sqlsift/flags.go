@@ -25,6 +25,8 @@ type inputFlags struct {
 	mergeNumbered bool
 
 	since, until, db, user, host, minTime, grep string
+
+	n1 n1Flags // N+1 detector (nplusone.go)
 }
 
 func (f *inputFlags) register(fs *pflag.FlagSet) {
@@ -42,6 +44,7 @@ func (f *inputFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.host, "host", "", "only events from this host or IP")
 	fs.StringVar(&f.minTime, "min-time", "", "only events with query time at least this (100ms, 1.5s, or seconds: 0.1)")
 	fs.StringVar(&f.grep, "grep", "", "only classes whose fingerprint matches this regular expression")
+	f.n1.register(fs)
 }
 
 // options validates the flags into analyzer options plus a description of
@@ -103,6 +106,9 @@ func (f *inputFlags) options(now time.Time) (analyzer.Options, []string, error) 
 		}
 		o.Filter.Grep = re
 		desc = append(desc, "grep="+f.grep)
+	}
+	if o.NewDetector, err = f.n1.detector(); err != nil {
+		return o, nil, err
 	}
 	return o, desc, nil
 }

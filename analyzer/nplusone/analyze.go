@@ -1,0 +1,525 @@
+package nplusone
+
+import (
+	"slices"
+	"time"
+)
+
+// group is one statement class within a unit being analysed.
+type group struct {
+	ci          *classInfo
+	k           int   // executions
+	first, last int32 // record indexes
+	off         int32 // start of its record indexes in scratch.idx
+	d           int   // distinct keys
+	maxMult     int   // most executions with the same key
+	errors      int
+	rollback    bool // a ROLLBACK lies between its first and last execution
+	inSum       int64
+	params      bool
+	retry       bool
+	redundant   bool
+	batched     bool
+	loop        bool  // a loop child candidate
+	parent      int32 // group index of its parent, -1 none
+	root        int32
+	nchild      int
+}
+
+// scratch is reused across analyses (no allocation per unit once warm).
+type scratch struct {
+	epoch  uint32
+	groups []group
+	idx    []int32
+	fill   []int32
+	keys   []uint64
+	qts    []int64
+	mem    []member
+	conns  []uint64
+	rests  []uint64
+}
+
+// member is one class's executions inside one loop instance.
+type member struct {
+	g       int32
+	k       int
+	d       int
+	rows    int64 // rows of its parent's executions in the instance; -1 unknown
+	first   int32 // record index of its first execution in the instance
+	last    int32
+	waste   int64 // µs
+	dbWaste int64
+	conns   int
+	timed   bool
+	exact   bool
+	linkOK  bool
+	qualify bool
+	path    bool // included as the link to a qualifying nested child
+	depth   int
+	rests   int
+	inMean  float64
+	params  bool
+}
+
+// analyze finds the loops, redundant repeats and retries of a closed unit.
+func (d *Detector) analyze(u *unit) {
+	if u.done {
+		return
+	}
+	u.sortRecs()
+	if len(u.recs) > d.cfg.MaxUnitStatements {
+		u.trim(d.cfg.MaxUnitStatements)
+	}
+	recs := u.recs
+	if len(recs) < 2 {
+		return
+	}
+	s := &d.scr
+	s.epoch++
+	if s.epoch == 0 {
+		s.epoch = 1
+	}
+	s.groups = s.groups[:0]
+	for i := range recs {
+		r := &recs[i]
+		ci := r.ci
+		if ci.mark != s.epoch {
+			ci.mark = s.epoch
+			ci.grp = int32(len(s.groups))
+			s.groups = append(s.groups, group{ci: ci, first: int32(i), parent: -1, root: -1})
+		}
+		g := &s.groups[ci.grp]
+		g.k++
+		g.last = int32(i)
+	}
+	// Record indexes per group (counting sort).
+	s.idx = grow(s.idx, len(recs))
+	s.fill = grow(s.fill, len(s.groups))
+	off := int32(0)
+	for i := range s.groups {
+		s.groups[i].off = off
+		s.fill[i] = off
+		off += int32(s.groups[i].k)
+	}
+	for i := range recs {
+		g := recs[i].ci.grp
+		s.idx[s.fill[g]] = int32(i)
+		s.fill[g]++
+	}
+	b := u.boundary()
+	for gi := range s.groups {
+		d.classify(u, gi, b)
+	}
+	for gi := range s.groups {
+		g := &s.groups[gi]
+		if g.loop {
+			g.parent = d.findParent(u, gi)
+		}
+	}
+	for gi := range s.groups {
+		s.groups[gi].root = rootOf(s.groups, int32(gi))
+		if p := s.groups[gi].parent; p >= 0 {
+			s.groups[p].nchild++
+		}
+	}
+	// Loop instances: each execution of a parent root opens one; a
+	// parentless loop child is one instance over the whole unit.
+	for gi := range s.groups {
+		g := &s.groups[gi]
+		switch {
+		case g.parent < 0 && g.nchild > 0 && !g.loop:
+			recsOf := s.idx[g.off : g.off+int32(g.k)]
+			for j, p := range recsOf {
+				end := int32(len(recs))
+				if j+1 < len(recsOf) {
+					end = recsOf[j+1]
+				}
+				d.instance(u, int32(gi), p, end, b)
+			}
+		case g.parent < 0 && g.loop:
+			d.instance(u, int32(gi), -1, int32(len(recs)), b)
+		}
+	}
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+n/4)
+	}
+	return s[:n]
+}
+
+func rootOf(gs []group, gi int32) int32 {
+	for hops := 0; hops < 64; hops++ {
+		p := gs[gi].parent
+		if p < 0 {
+			return gi
+		}
+		gi = p
+	}
+	return gi
+}
+
+// classify computes a group's key statistics and sorts out retries,
+// redundant repeats and batch loaders before loop detection.
+func (d *Detector) classify(u *unit, gi int, b boundary) {
+	s := &d.scr
+	g := &s.groups[gi]
+	recs := u.recs
+	idx := s.idx[g.off : g.off+int32(g.k)]
+	s.keys = s.keys[:0]
+	params := 0
+	for _, i := range idx {
+		r := &recs[i]
+		s.keys = append(s.keys, r.key)
+		if r.errno != 0 {
+			g.errors++
+		}
+		g.inSum += int64(r.nkeys)
+		if r.has(flagParams) {
+			params++
+		}
+	}
+	g.params = params == g.k
+	slices.Sort(s.keys)
+	run := 0
+	for i, k := range s.keys {
+		if i == 0 || k != s.keys[i-1] {
+			g.d++
+			run = 0
+		}
+		run++
+		g.maxMult = max(g.maxMult, run)
+	}
+	if g.k < 2 {
+		return
+	}
+	for i := g.first + 1; i < g.last; i++ {
+		if recs[i].has(flagRollback) {
+			g.rollback = true
+			break
+		}
+	}
+	ci := g.ci
+	switch {
+	case ci.role != roleChild && !ci.isSelect:
+		return
+	case (g.errors > 0 || g.rollback) && g.maxMult >= 2 && g.k >= 3:
+		g.retry = true
+		d.retryFinding(u, gi, b)
+		return
+	case ci.role == roleChild && (ci.shape.InCol != "" || ci.variant == variantInsert) && float64(g.inSum)/float64(g.k) >= d.cfg.BatchedIn:
+		g.batched = true // a batch loader: each statement covers many keys
+		return
+	case !g.params && float64(g.d) <= d.cfg.RedundantRatio*float64(g.k):
+		g.redundant = true
+		if g.k >= d.cfg.MinRepeats && b.explicit() {
+			d.redundantFinding(u, gi, b)
+		}
+		return
+	}
+	g.loop = ci.role == roleChild
+}
+
+// findParent returns the group of the nearest earlier SELECT that can
+// have driven the loop of group gi: it returned several rows (Bullet's
+// rule: a one-row parent cannot cause an N+1), and it is not a sibling
+// child of the same loop.
+func (d *Detector) findParent(u *unit, gi int) int32 {
+	s := &d.scr
+	g := &s.groups[gi]
+	recs := u.recs
+	for j := g.first - 1; j >= 0; j-- {
+		p := &recs[j]
+		k := p.ci
+		if k == g.ci || !k.isSelect {
+			continue
+		}
+		if p.rows >= 0 {
+			if p.rows < 2 {
+				continue
+			}
+		} else if k.point {
+			continue
+		}
+		kg := &s.groups[k.grp]
+		if kg.retry || kg.redundant {
+			continue
+		}
+		if kg.k > 1 && d.maxPerWindow(u, gi, int(k.grp)) <= 1 {
+			continue // at most one per execution of k: a sibling in the same loop
+		}
+		if rows, ok := d.rowsSum(u, int(k.grp)); ok && int64(g.d) > rows {
+			continue // more distinct keys than k ever returned rows
+		}
+		return k.grp
+	}
+	return -1
+}
+
+// maxPerWindow is the largest number of executions of group c between
+// two consecutive executions of group p.
+func (d *Detector) maxPerWindow(u *unit, c, p int) int {
+	s := &d.scr
+	gc, gp := &s.groups[c], &s.groups[p]
+	ci := s.idx[gc.off : gc.off+int32(gc.k)]
+	pi := s.idx[gp.off : gp.off+int32(gp.k)]
+	best, cur, j := 0, 0, 0
+	for _, x := range ci {
+		w := j
+		for j < len(pi) && pi[j] < x {
+			j++
+		}
+		if j != w {
+			cur = 0
+		}
+		cur++
+		best = max(best, cur)
+	}
+	return best
+}
+
+// rowsSum is the total Rows_sent of a group, when logged.
+func (d *Detector) rowsSum(u *unit, gi int) (int64, bool) {
+	s := &d.scr
+	g := &s.groups[gi]
+	var sum int64
+	for _, i := range s.idx[g.off : g.off+int32(g.k)] {
+		r := u.recs[i].rows
+		if r < 0 {
+			return 0, false
+		}
+		sum += r
+	}
+	return sum, true
+}
+
+// inWindow returns the record indexes of group gi within [from, to).
+func (d *Detector) inWindow(gi int32, from, to int32) []int32 {
+	s := &d.scr
+	g := &s.groups[gi]
+	all := s.idx[g.off : g.off+int32(g.k)]
+	lo, _ := slices.BinarySearch(all, from)
+	hi, _ := slices.BinarySearch(all, to)
+	return all[lo:hi]
+}
+
+// instance evaluates one loop instance: the descendants of root within
+// records [from, to). from is the root's execution (-1: parentless root).
+func (d *Detector) instance(u *unit, root int32, from, to int32, b boundary) {
+	s := &d.scr
+	recs := u.recs
+	s.mem = s.mem[:0]
+	start := from
+	if from < 0 {
+		start = 0
+	}
+	// Members: the root itself when it is a parentless loop, then its
+	// descendants, parents before children.
+	if from < 0 {
+		s.mem = append(s.mem, member{g: root, depth: 1})
+	}
+	for level := 0; level < 8; level++ {
+		added := false
+		for gi := range s.groups {
+			g := &s.groups[gi]
+			if !g.loop || g.parent < 0 || g.root != root || int32(gi) == root {
+				continue
+			}
+			if memberIndex(s.mem, int32(gi)) >= 0 {
+				continue
+			}
+			pd := 0
+			if g.parent == root && from >= 0 {
+				pd = 0
+			} else if pm := memberIndex(s.mem, g.parent); pm >= 0 {
+				pd = s.mem[pm].depth
+			} else {
+				continue
+			}
+			s.mem = append(s.mem, member{g: int32(gi), depth: pd + 1})
+			added = true
+		}
+		if !added {
+			break
+		}
+	}
+	if len(s.mem) == 0 {
+		return
+	}
+	strong := b.explicit()
+	c := &d.cfg
+	for mi := range s.mem {
+		m := &s.mem[mi]
+		g := &s.groups[m.g]
+		execs := d.inWindow(m.g, start, to)
+		m.k = len(execs)
+		if m.k == 0 {
+			continue
+		}
+		m.first, m.last = execs[0], execs[len(execs)-1]
+		// Distinct keys, statement times, connections, non-key values.
+		s.keys, s.qts, s.conns, s.rests = s.keys[:0], s.qts[:0], s.conns[:0], s.rests[:0]
+		m.timed = true
+		var in int64
+		params := 0
+		for _, i := range execs {
+			r := &recs[i]
+			s.keys = append(s.keys, r.key)
+			s.rests = append(s.rests, r.rest)
+			if r.qt < 0 {
+				m.timed = false
+			} else {
+				s.qts = append(s.qts, r.qt)
+			}
+			if !slices.Contains(s.conns, r.conn) {
+				s.conns = append(s.conns, r.conn)
+			}
+			in += int64(r.nkeys)
+			if r.has(flagParams) {
+				params++
+			}
+		}
+		m.params = params == m.k
+		m.d = countDistinct(s.keys)
+		m.rests = countDistinct(s.rests)
+		m.conns = len(s.conns)
+		m.inMean = float64(in) / float64(m.k)
+		// The parent's rows in this instance.
+		m.rows = -1
+		hasParent := g.parent >= 0
+		if hasParent {
+			var pexecs []int32
+			if g.parent == root && from >= 0 {
+				pexecs = []int32{from}
+			} else {
+				pexecs = d.inWindow(g.parent, start, to)
+			}
+			var rows int64
+			known := len(pexecs) > 0
+			for _, i := range pexecs {
+				if recs[i].rows < 0 {
+					known = false
+					break
+				}
+				rows += recs[i].rows
+			}
+			if known {
+				m.rows = rows
+			}
+		}
+		m.linkOK = !hasParent || m.rows < 0 || int64(m.d) <= m.rows
+		m.exact = hasParent && m.rows >= 0 && (int64(m.k) == m.rows || int64(m.d) == m.rows)
+		// Waste: the statements beyond one batched statement, plus their
+		// round trips (shared by parallel connections).
+		rtt := int64(c.RTT / time.Microsecond)
+		rt := int64(m.k-1) * rtt
+		if m.conns > 1 {
+			rt /= int64(m.conns)
+		}
+		if m.timed && len(s.qts) > 0 {
+			slices.Sort(s.qts)
+			var sum int64
+			for _, q := range s.qts {
+				sum += q
+			}
+			batched := max(s.qts[len(s.qts)-1], int64(c.BatchFactor*float64(s.qts[len(s.qts)/2])))
+			m.dbWaste = max(0, sum-batched)
+		}
+		m.waste = m.dbWaste + rt
+
+		dr := float64(m.d) / float64(m.k)
+		if m.k < 2 || !m.linkOK || dr <= c.RedundantRatio && !m.params {
+			continue
+		}
+		switch {
+		case !hasParent:
+			if strong {
+				m.qualify = m.k >= c.MinRepeats && (dr >= c.MinDistinct || m.params)
+			} else {
+				m.qualify = m.k >= c.WeakMinRepeats && dr >= 0.9 && d.dense(u, execs)
+			}
+		case !strong:
+			// Without an explicit boundary the unit may hold several
+			// requests: each child execution must match a parent row.
+			m.qualify = m.k >= c.MinRepeats && dr >= c.MinDistinct && (m.rows < 0 || int64(m.k) <= m.rows)
+		default:
+			m.qualify = m.k >= c.MinRepeats ||
+				m.exact && strong && m.k >= c.MinRepeatsExact && m.waste >= int64(c.MinWasteExact/time.Microsecond)
+		}
+	}
+	// A polymorphic loop: several children of one parent execution, each
+	// too short alone, together a loop.
+	if from >= 0 {
+		total, n := 0, 0
+		for mi := range s.mem {
+			m := &s.mem[mi]
+			if m.depth == 1 && !m.qualify && m.k >= 2 && m.linkOK && float64(m.d) >= c.MinDistinct*float64(m.k) {
+				total += m.k
+				n++
+			}
+		}
+		if n >= 2 && total >= c.MinRepeats && (strong || allWithinRows(s.mem, total)) {
+			for mi := range s.mem {
+				m := &s.mem[mi]
+				if m.depth == 1 && !m.qualify && m.k >= 2 && m.linkOK && float64(m.d) >= c.MinDistinct*float64(m.k) {
+					m.qualify = true
+				}
+			}
+		}
+	}
+	// Keep the path to qualifying nested children.
+	any := false
+	for mi := range s.mem {
+		if s.mem[mi].qualify {
+			any = true
+			for p := s.groups[s.mem[mi].g].parent; p >= 0 && p != root; p = s.groups[p].parent {
+				if pm := memberIndex(s.mem, p); pm >= 0 && !s.mem[pm].qualify {
+					s.mem[pm].path = true
+				}
+			}
+		}
+	}
+	if !any {
+		return
+	}
+	d.loopFinding(u, root, from, to, b)
+}
+
+// allWithinRows: under weak boundaries a polymorphic loop may not run more
+// children than its parent returned rows.
+func allWithinRows(mem []member, total int) bool {
+	for _, m := range mem {
+		if m.depth == 1 && m.rows >= 0 {
+			return int64(total) <= m.rows
+		}
+	}
+	return true
+}
+
+func memberIndex(mem []member, g int32) int {
+	for i := range mem {
+		if mem[i].g == g {
+			return i
+		}
+	}
+	return -1
+}
+
+func countDistinct(a []uint64) int {
+	slices.Sort(a)
+	n := 0
+	for i, v := range a {
+		if i == 0 || v != a[i-1] {
+			n++
+		}
+	}
+	return n
+}
+
+// dense reports whether a parentless loop is a tight run: its executions
+// are at least 80% of the statements between its first and last.
+func (d *Detector) dense(u *unit, execs []int32) bool {
+	span := int(execs[len(execs)-1]-execs[0]) + 1
+	return float64(len(execs)) >= 0.8*float64(span)
+}

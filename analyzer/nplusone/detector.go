@@ -1,0 +1,833 @@
+package nplusone
+
+import (
+	"bytes"
+	"strings"
+	"time"
+
+	"github.com/sqlsift/sqlsift/analyzer"
+	"github.com/sqlsift/sqlsift/analyzer/fingerprint"
+	"github.com/sqlsift/sqlsift/parser"
+)
+
+// Detector finds N+1 loops in a stream of events. It implements
+// analyzer.Detector: one per Aggregator, merged in input order.
+//
+// Statements are grouped into units of work (see doc.go). A unit is
+// analysed when it closes; its findings are folded into per-key
+// aggregates, so memory holds only the open units, never the stream.
+//
+// A Detector that starts in the middle of the input (a -j chunk) cannot
+// know the state its connections were in. Until a connection shows a
+// boundary whose effect does not depend on that state (a Connect, a
+// COMMIT, a window edge, a long gap, a request id), its statements are
+// kept as the connection's head and replayed by Merge through the state
+// the earlier chunks left; units keyed by a request id that may have
+// started earlier are kept whole and joined. So merged chunks give exactly
+// what one serial pass gives.
+type Detector struct {
+	cfg Config
+
+	classes map[string]*classInfo
+	conns   map[uint64]*conn
+	keyed   map[string]*unit // open units keyed by request id
+	early   map[string]bool  // keys seen while early (may continue an earlier chunk)
+	kheads  []*unit          // keyed units that may continue an earlier chunk's
+	heads   []*head          // connection heads, in order of creation
+
+	file, firstFile string
+	hasFile         bool
+	clock, first    int64 // µs: max end time seen, and the first event's
+	hasClock        bool
+	isEarly         bool
+	n               uint64
+	seq             uint64
+
+	tags []fingerprint.Tag
+	ks   fingerprint.KeyScan
+
+	agg   map[string]*findingAgg
+	files []string // input files in order, for example ordering
+
+	minQT, nQT, nNoQT int64
+	approx            bool
+
+	pool  []*unit
+	scr   scratch
+	final bool
+}
+
+// conn is the state of one connection.
+type conn struct {
+	id            uint64
+	cur           *unit
+	lastEnd       int64
+	lastWin       int64
+	hasLast       bool
+	lastCoarse    bool
+	afterCommit   bool
+	afterRollback bool
+	startB        boundary // why the next unit starts
+	gaps          [8]int64 // idle gaps within the current unit (ring)
+	ngaps         int
+	ctx           uint64
+	head          *head // set while the state before this detector is unknown
+}
+
+// head is a connection's statements from its first appearance in this
+// detector up to the first boundary whose effect is known.
+type head struct {
+	conn uint64
+	buf  unit // records and key texts
+	tags []headTags
+	end  headEnd
+	endB boundary
+}
+
+// headTags are the comment tags of one head record (for attribution).
+type headTags struct {
+	i    int
+	tags []fingerprint.Tag
+}
+
+type headEnd uint8
+
+const (
+	headOpen  headEnd = iota // still open when this detector ended
+	headSplit                // a known boundary followed: close the unit
+	headQuit                 // the connection quit
+	headKeyed                // a keyed statement followed: leave the unit
+)
+
+// New returns a Detector with cfg (zero fields take the defaults).
+func New(cfg Config) *Detector {
+	return &Detector{
+		cfg:     cfg.withDefaults(),
+		classes: map[string]*classInfo{},
+		conns:   map[uint64]*conn{},
+		keyed:   map[string]*unit{},
+		agg:     map[string]*findingAgg{},
+		isEarly: true,
+		early:   map[string]bool{},
+		minQT:   -1,
+	}
+}
+
+// Factory returns a constructor for analyzer.Options.NewDetector.
+func Factory(cfg Config) func() analyzer.Detector {
+	return func() analyzer.Detector { return New(cfg) }
+}
+
+const sweepEvery = 1024
+
+func us(t time.Time) int64 { return t.UnixMicro() }
+
+func (d *Detector) win(t int64) int64 {
+	w := int64(d.cfg.Window / time.Microsecond)
+	if t < 0 {
+		return (t - w + 1) / w
+	}
+	return t / w
+}
+
+// Observe implements analyzer.Detector.
+func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
+	var start, end int64
+	timed := false
+	coarse := false
+	switch {
+	case ev.Has&parser.HasStart != 0:
+		start = us(ev.Start)
+		end = start
+		if ev.Has&parser.HasEnd != 0 {
+			end = us(ev.End)
+		}
+		coarse = ev.Start.Nanosecond() == 0
+		timed = true
+	case ev.Has&parser.HasEnd != 0:
+		end = us(ev.End)
+		start = end
+		if ev.Has&parser.HasQueryTime != 0 {
+			start = end - ev.QueryTime
+		}
+		coarse = ev.End.Nanosecond() == 0
+		timed = true
+	}
+	before := d.clock
+	if timed {
+		if !d.hasClock || end > d.clock {
+			d.clock = end
+		}
+		if !d.hasClock {
+			d.first, before = end, end
+			d.hasClock = true
+		}
+		if d.isEarly && d.clock > d.first+d.earlySpan() {
+			d.isEarly, d.early = false, nil
+		}
+	}
+	if !d.hasFile {
+		d.file, d.firstFile, d.hasFile = ev.Pos.File, ev.Pos.File, true
+		d.files = append(d.files, ev.Pos.File)
+	} else if ev.Pos.File != d.file {
+		d.closeAll(bNone)
+		d.file = ev.Pos.File
+		d.files = append(d.files, ev.Pos.File)
+	}
+	d.n++
+	if d.n%sweepEvery == 0 {
+		d.sweep()
+	}
+
+	switch ev.Kind {
+	case parser.KindConnect:
+		d.sessionSplit(ev.ConnID, bConnection, false)
+		return
+	case parser.KindQuit:
+		d.sessionSplit(ev.ConnID, bConnection, true)
+		return
+	case parser.KindCommand:
+		if ev.Command == "Change user" || ev.Command == "Reset Connection" {
+			d.sessionSplit(ev.ConnID, bConnection, false)
+		}
+		return
+	case parser.KindAdmin:
+		if ev.Command == "Quit" {
+			d.sessionSplit(ev.ConnID, bConnection, true)
+			return
+		}
+	}
+	if cls == nil || !ev.Kind.IsStatement() {
+		return // filtered out, or not a statement
+	}
+	ci := d.class(cls, ev)
+	r := rec{ci: ci, conn: ev.ConnID, clock: before, qt: -1, rows: -1, off: ev.Pos.Offset,
+		line: int32(ev.Pos.Line), errno: ev.Errno, key: cls.LiteralHash, text: -1}
+	if timed {
+		r.start, r.end = start, end
+		r.flags |= flagTime
+		if coarse {
+			r.flags |= flagCoarse
+		}
+	}
+	if ev.Has&parser.HasQueryTime != 0 {
+		r.qt = ev.QueryTime
+	}
+	if ev.Has&parser.HasRowsSent != 0 {
+		r.rows = ev.RowsSent
+	}
+	var q []byte
+	switch {
+	case ev.Kind == parser.KindAdmin || ev.Kind == parser.KindUse:
+		r.flags |= flagNoise
+	case ci.role == roleNoise || ci.role == roleUnknown:
+		r.flags |= flagNoise
+	case ci.role == roleTx:
+		switch ci.shape.Kind {
+		case fingerprint.ShapeBegin:
+			r.flags |= flagBegin
+		case fingerprint.ShapeCommit:
+			r.flags |= flagCommit
+		case fingerprint.ShapeRollback:
+			r.flags |= flagRollback
+		case fingerprint.ShapeAutocommit:
+			if autocommitOff(ev.Query) {
+				r.flags |= flagBegin
+			} else {
+				r.flags |= flagCommit
+			}
+		}
+	case ci.role == roleChild && !ev.Truncated:
+		fingerprint.ScanKeys(ev.Query, &ci.shape, &d.ks)
+		ks := &d.ks
+		r.key, r.rest = ks.Hash, ks.Rest
+		r.flags |= flagScanned
+		if ks.Params {
+			r.flags |= flagParams
+		}
+		if ci.variant == variantInsert {
+			r.nkeys = int32(ks.Rows)
+		} else {
+			r.nkeys = int32(ks.InKeys)
+		}
+		for i := 0; i < ks.NSpans; i++ {
+			if ks.Spans[i][1] > 0xffff {
+				break
+			}
+			r.spans[i] = [2]uint16{uint16(ks.Spans[i][0]), uint16(ks.Spans[i][1])}
+			r.scol[i] = ks.SpanCol[i]
+			r.nspan++
+		}
+		q = ev.Query
+	}
+
+	if !r.has(flagNoise) {
+		if r.qt >= 0 {
+			d.nQT++
+			if d.minQT < 0 || r.qt < d.minQT {
+				d.minQT = r.qt
+			}
+		} else {
+			d.nNoQT++
+		}
+	}
+
+	// Request context from comments.
+	var key string
+	var kb boundary
+	var attrs []fingerprint.Tag
+	if bytes.Contains(ev.Query, commentOpen) {
+		d.tags = fingerprint.Tags(ev.Query, d.tags[:0])
+		key, kb, r.ctx = requestKey(d.tags)
+		if len(d.tags) > 0 {
+			attrs = d.tags
+		}
+	}
+	if key != "" {
+		r.flags |= flagKeyed
+		d.keyedEvent(ev.ConnID, key, kb, r, q, attrs)
+		return
+	}
+	d.unkeyedEvent(ev.ConnID, r, q, attrs)
+}
+
+var commentOpen = []byte("/*")
+
+// autocommitOff reads the value of SET autocommit = 0|1|OFF|ON.
+func autocommitOff(q []byte) bool {
+	i := bytes.LastIndexByte(q, '=')
+	if i < 0 {
+		return false
+	}
+	v := bytes.TrimSpace(bytes.TrimRight(q[i+1:], "; \t\r\n"))
+	return bytes.Equal(v, []byte("0")) || bytes.EqualFold(v, []byte("off")) || bytes.EqualFold(v, []byte("false"))
+}
+
+// earlySpan is how long after its first event a detector may still see
+// statements whose unit started in an earlier chunk.
+func (d *Detector) earlySpan() int64 {
+	c := &d.cfg
+	return int64((2*c.Skew + max(c.GapCap, c.RequestIdle) + c.Window) / time.Microsecond)
+}
+
+// class returns the detector's info for cls, computing the shape from the
+// first complete statement of the class.
+func (d *Detector) class(cls *analyzer.EventClass, ev *parser.Event) *classInfo {
+	ci := d.classes[cls.ID]
+	if ci == nil {
+		ci = &classInfo{id: cls.ID, fp: cls.Fingerprint}
+		d.classes[cls.ID] = ci
+		ci.setExample(ev)
+	}
+	if ci.role == roleUnknown && !ev.Truncated && ci.tries < maxShapeTries && ev.Kind != parser.KindAdmin {
+		sh, err := fingerprint.ShapeOf(string(ev.Query))
+		if err == nil {
+			ci.setShape(sh)
+		} else if ci.tries++; ci.tries == maxShapeTries {
+			ci.fallbackRole()
+		}
+	}
+	return ci
+}
+
+// fallbackRole classifies a class TiDB cannot parse by its first word:
+// such a SELECT can still be a parent.
+func (ci *classInfo) fallbackRole() {
+	switch {
+	case strings.HasPrefix(ci.fp, "select "):
+		ci.role, ci.isSelect = roleSelect, true
+	case strings.HasPrefix(ci.fp, "insert "), strings.HasPrefix(ci.fp, "update "),
+		strings.HasPrefix(ci.fp, "delete "), strings.HasPrefix(ci.fp, "replace "):
+		ci.role = roleWrite
+	default:
+		ci.role = roleNoise
+	}
+}
+
+// requestKey picks the unit-of-work key from comment tags (trace id >
+// request id > job id) and hashes the request context (route,
+// controller, action, job) whose change is a boundary.
+func requestKey(tags []fingerprint.Tag) (key string, kind boundary, ctx uint64) {
+	ctx = 0
+	for _, t := range tags {
+		switch strings.ToLower(t.Key) {
+		case "trace_id":
+			if kind < bTrace && t.Value != "" {
+				key, kind = t.Value, bTrace
+			}
+		case "request_id", "requestid", "request-id", "x-request-id", "x_request_id", "req_id", "reqid":
+			if kind < bRequest && t.Value != "" {
+				key, kind = t.Value, bRequest
+			}
+		case "job_id", "jobid", "jid":
+			if kind < bJob && t.Value != "" {
+				key, kind = t.Value, bJob
+			}
+		case "route", "controller", "action", "job", "namespaced_controller", "controller_with_namespace", "sidekiq_job":
+			ctx = ctxHash(ctx, t.Key, t.Value)
+		}
+	}
+	return key, kind, ctx
+}
+
+func ctxHash(h uint64, k, v string) uint64 {
+	if h == 0 {
+		h = 14695981039346656037
+	}
+	for i := 0; i < len(k); i++ {
+		h = (h ^ uint64(k[i])) * 1099511628211
+	}
+	h = (h ^ '=') * 1099511628211
+	for i := 0; i < len(v); i++ {
+		h = (h ^ uint64(v[i])) * 1099511628211
+	}
+	h = (h ^ ',') * 1099511628211
+	if h == 0 {
+		h = 1
+	}
+	return h
+}
+
+// attribution keeps the tags worth reporting (not ids).
+func attribution(tags []fingerprint.Tag) []fingerprint.Tag {
+	var out []fingerprint.Tag
+	for _, t := range tags {
+		switch strings.ToLower(t.Key) {
+		case "route", "controller", "action", "job", "namespaced_controller", "controller_with_namespace",
+			"sidekiq_job", "application", "framework", "db_driver", "source_location", "line":
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// newUnit takes a unit from the pool.
+func (d *Detector) newUnit() *unit {
+	var u *unit
+	if n := len(d.pool); n > 0 {
+		u = d.pool[n-1]
+		d.pool = d.pool[:n-1]
+		recs, text := u.recs[:0], u.text[:0]
+		*u = unit{recs: recs, text: text}
+	} else {
+		u = &unit{}
+	}
+	d.seq++
+	u.seq = d.seq
+	u.file = d.file
+	return u
+}
+
+func (d *Detector) release(u *unit) {
+	u.done = true
+	if cap(u.recs) <= 4*d.cfg.MaxUnitStatements && len(d.pool) < 64 {
+		d.pool = append(d.pool, u)
+	}
+}
+
+// getConn returns the connection's state; a connection first seen here
+// starts in head mode unless its earlier state cannot matter any more.
+func (d *Detector) getConn(id uint64, r *rec) *conn {
+	c := d.conns[id]
+	if c != nil {
+		return c
+	}
+	c = &conn{id: id, startB: bNone}
+	d.conns[id] = c
+	if d.mayHaveState(r) {
+		c.head = &head{conn: id}
+		d.heads = append(d.heads, c.head)
+	}
+	return c
+}
+
+// mayHaveState reports whether a connection first seen at r may carry
+// state from an earlier chunk: only while the detector is early (after
+// that, any earlier unit is idle-closed for sure, given the Skew bound on
+// the input's disorder).
+func (d *Detector) mayHaveState(r *rec) bool {
+	if r == nil || !r.has(flagTime) {
+		return d.isEarly
+	}
+	return r.clock <= d.first+d.earlySpan()
+}
+
+// sessionSplit handles Connect/Quit/change user: the connection's unit
+// ends; after Quit the connection is forgotten.
+func (d *Detector) sessionSplit(id uint64, b boundary, quit bool) {
+	c := d.conns[id]
+	if c == nil {
+		if !d.mayHaveState(nil) {
+			if quit {
+				return
+			}
+			d.conns[id] = &conn{id: id, startB: b}
+			return
+		}
+		// An earlier chunk may hold this connection's unit: record the
+		// boundary as an empty head.
+		c = &conn{id: id}
+		c.head = &head{conn: id}
+		d.heads = append(d.heads, c.head)
+		d.conns[id] = c
+	}
+	if c.head != nil {
+		c.head.end, c.head.endB = headSplit, b
+		if quit {
+			c.head.end = headQuit
+		}
+		c.head = nil
+	}
+	d.detach(c, b)
+	if quit {
+		delete(d.conns, id)
+		return
+	}
+	*c = conn{id: id, startB: b}
+}
+
+// detach ends the connection's attachment to its unit.
+func (d *Detector) detach(c *conn, b boundary) {
+	u := c.cur.resolve()
+	c.cur = nil
+	if u == nil {
+		return
+	}
+	u.refs--
+	if u.key == "" {
+		u.endB = b
+		u.keyedClosed = true
+	}
+	d.finish(u)
+}
+
+// finish analyses u once nothing can add to it any more.
+func (d *Detector) finish(u *unit) {
+	if u.done || u.refs > 0 || !u.keyedClosed || u.head {
+		return
+	}
+	d.analyze(u)
+	d.release(u)
+}
+
+// keyedEvent adds a statement that carries a request key.
+func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r rec, q []byte, tags []fingerprint.Tag) {
+	u := d.keyed[key]
+	if u != nil && !d.keyedContinues(u, &r, r.clock) {
+		d.keyedClose(u)
+		u = nil
+	}
+	if u == nil {
+		u = d.newUnit()
+		u.key, u.keyKind, u.startB = key, kb, kb
+		u.firstKeyed = r
+		if r.has(flagTime) {
+			u.win = d.win(r.start)
+		}
+		if d.early != nil && !d.early[key] && d.mayHaveState(&r) {
+			u.head = true
+			d.kheads = append(d.kheads, u)
+		}
+		if d.early != nil {
+			d.early[key] = true
+		}
+		d.keyed[key] = u
+	}
+	if u.attrs == nil && tags != nil {
+		u.attrs = attribution(tags)
+	}
+	if !r.has(flagNoise) {
+		u.add(r, q, d.cfg.MaxUnitStatements)
+	}
+	if r.has(flagTime) {
+		u.lastEnd, u.hasLast = r.end, true
+	}
+
+	c := d.conns[id]
+	if c == nil {
+		c = &conn{id: id}
+		d.conns[id] = c
+		if d.mayHaveState(&r) {
+			// The earlier unit of this connection (if any) ends here.
+			h := &head{conn: id, end: headKeyed}
+			d.heads = append(d.heads, h)
+		}
+	}
+	if c.head != nil {
+		c.head.end = headKeyed
+		c.head = nil
+	}
+	if c.cur.resolve() != u {
+		d.detach(c, bContext)
+		c.cur = u
+		u.refs++
+	}
+	c.ngaps, c.ctx = 0, r.ctx
+	c.afterCommit, c.afterRollback = false, false
+	c.setLast(&r)
+}
+
+// keyedContinues reports whether r (keyed) belongs to the open keyed unit
+// u: same window, not idle longer than RequestIdle.
+func (d *Detector) keyedContinues(u *unit, r *rec, clock int64) bool {
+	if !u.hasLast || !r.has(flagTime) {
+		return true
+	}
+	idle := int64(d.cfg.RequestIdle / time.Microsecond)
+	skew := int64(d.cfg.Skew / time.Microsecond)
+	return d.win(r.start) == u.win && r.start-u.lastEnd <= idle && clock <= u.lastEnd+idle+skew
+}
+
+func (d *Detector) keyedClose(u *unit) {
+	u.keyedClosed = true
+	if d.keyed[u.key] == u {
+		delete(d.keyed, u.key)
+	}
+	d.finish(u)
+}
+
+func (c *conn) setLast(r *rec) {
+	if r.has(flagTime) {
+		c.lastEnd, c.hasLast = r.end, true
+		c.lastCoarse = r.has(flagCoarse)
+	}
+}
+
+// unkeyedEvent adds a statement without a request key to its
+// connection's unit.
+func (d *Detector) unkeyedEvent(id uint64, r rec, q []byte, tags []fingerprint.Tag) {
+	c := d.getConn(id, &r)
+	if c.head != nil {
+		if d.knownSplit(c, &r) {
+			h := c.head
+			h.end, h.endB = headSplit, d.splitKind(c, &r)
+			c.head = nil
+			c.startB = h.endB
+			c.cur = nil
+		} else {
+			// Unknown effect: keep it for the replay.
+			h := c.head
+			h.buf.add(r, q, maxHeadStatements)
+			if tags != nil && r.ctx != 0 {
+				h.tags = append(h.tags, headTags{i: len(h.buf.recs) - 1, tags: attribution(tags)})
+			}
+			c.note(&r, d.win(r.start))
+			return
+		}
+	}
+	d.step(c, r, q, tags)
+}
+
+// maxHeadStatements is a safety cap on a head (a connection that shows no
+// boundary for a whole window); beyond it -j results may differ.
+const maxHeadStatements = 1 << 20
+
+// note updates what head mode knows of a connection.
+func (c *conn) note(r *rec, win int64) {
+	if r.has(flagTime) {
+		c.lastWin = win
+	}
+	c.setLast(r)
+	c.afterCommit = r.has(flagCommit)
+}
+
+// knownSplit reports whether r starts a new unit whatever the state
+// before this detector was (head mode).
+func (d *Detector) knownSplit(c *conn, r *rec) bool {
+	if !c.hasLast {
+		return false
+	}
+	if c.afterCommit {
+		return true
+	}
+	if r.has(flagTime) {
+		if d.win(r.start) != c.lastWin {
+			return true
+		}
+		gapCap := int64(d.cfg.GapCap / time.Microsecond)
+		if r.start-c.lastEnd > gapCap || r.clock > c.lastEnd+gapCap+int64(d.cfg.Skew/time.Microsecond) {
+			return true
+		}
+	}
+	return false
+}
+
+// splitKind names the boundary knownSplit found.
+func (d *Detector) splitKind(c *conn, r *rec) boundary {
+	if c.afterCommit {
+		return bTransaction
+	}
+	if r.has(flagTime) && d.win(r.start) != c.lastWin {
+		return bNone
+	}
+	return bGap
+}
+
+// step is the full state machine for an unkeyed statement (normal mode,
+// and replays of heads).
+func (d *Detector) step(c *conn, r rec, q []byte, tags []fingerprint.Tag) {
+	if c.cur != nil && c.cur.resolve() == nil {
+		c.cur = nil
+	}
+	split, b := d.split(c, &r)
+	if split {
+		d.detach(c, b)
+		u := d.newUnit()
+		u.startB = b
+		if c.cur == nil && !c.hasLast {
+			u.startB = c.startB
+		}
+		c.cur = u
+		u.refs = 1
+		c.ngaps, c.ctx = 0, 0
+	} else if r.has(flagTime) && c.hasLast {
+		g := r.start - c.lastEnd
+		if g < 0 {
+			g = 0
+		}
+		c.gaps[c.ngaps%len(c.gaps)] = g
+		c.ngaps++
+	}
+	u := c.cur.resolve()
+	if !r.has(flagNoise) {
+		u.add(r, q, d.cfg.MaxUnitStatements)
+	}
+	if r.ctx != 0 {
+		c.ctx = r.ctx
+		if u.attrs == nil && tags != nil {
+			u.attrs = attribution(tags)
+		}
+	}
+	if r.has(flagTime) {
+		c.lastWin = d.win(r.start)
+	}
+	c.setLast(&r)
+	pendingRollback := c.afterRollback && (r.has(flagBegin) || r.has(flagNoise))
+	c.afterCommit = r.has(flagCommit)
+	c.afterRollback = r.has(flagRollback) || pendingRollback
+}
+
+// split decides whether r starts a new unit on c, and why.
+func (d *Detector) split(c *conn, r *rec) (bool, boundary) {
+	if c.cur == nil {
+		return true, c.startB
+	}
+	if r.has(flagTime) && c.hasLast {
+		if d.win(r.start) != c.lastWin {
+			return true, bNone
+		}
+		gapCap := int64(d.cfg.GapCap / time.Microsecond)
+		if r.clock > c.lastEnd+gapCap+int64(d.cfg.Skew/time.Microsecond) {
+			return true, bGap
+		}
+		if r.start-c.lastEnd > d.gapThreshold(c, r) {
+			return true, bGap
+		}
+	}
+	if c.afterCommit {
+		return true, bTransaction
+	}
+	if c.afterRollback && !r.has(flagBegin) && !r.has(flagNoise) && !d.retryOf(c, r) {
+		return true, bTransaction
+	}
+	if r.ctx != 0 && c.ctx != 0 && r.ctx != c.ctx {
+		return true, bContext
+	}
+	return false, 0
+}
+
+// gapThreshold is max(floor, GapFactor × median gap of the unit), capped.
+func (d *Detector) gapThreshold(c *conn, r *rec) int64 {
+	floor := d.cfg.GapFloor
+	if r.has(flagCoarse) || c.lastCoarse {
+		floor = d.cfg.CoarseGapFloor
+	}
+	t := int64(floor / time.Microsecond)
+	n := min(c.ngaps, len(c.gaps))
+	if n >= 4 {
+		var g [8]int64
+		copy(g[:n], c.gaps[:n])
+		sortInts(g[:n])
+		med := g[n/2]
+		adaptive := int64(float64(med) * d.cfg.GapFactor)
+		t = max(t, min(adaptive, int64(d.cfg.GapCap/time.Microsecond)))
+	}
+	return t
+}
+
+func sortInts(a []int64) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// retryOf reports whether r repeats a statement of the transaction the
+// connection just rolled back (a retry continues the unit).
+func (d *Detector) retryOf(c *conn, r *rec) bool {
+	u := c.cur.resolve()
+	if u == nil {
+		return false
+	}
+	seen, passed := 0, false
+	for i := len(u.recs) - 1; i >= 0 && seen < 256; i-- {
+		x := &u.recs[i]
+		if x.conn != c.id {
+			continue
+		}
+		seen++
+		if !passed {
+			passed = x.has(flagRollback) // skip the retry's own BEGIN
+			continue
+		}
+		if x.has(flagBegin) {
+			return false
+		}
+		if x.ci == r.ci && x.key == r.key {
+			return true
+		}
+	}
+	return false
+}
+
+// sweep forgets idle connections and closes idle keyed units. It applies
+// the same clock rules the next statement would, so it changes no result.
+func (d *Detector) sweep() {
+	if !d.hasClock || d.isEarly {
+		return
+	}
+	gapCap := int64(d.cfg.GapCap / time.Microsecond)
+	idle := int64(d.cfg.RequestIdle / time.Microsecond)
+	skew := int64(d.cfg.Skew / time.Microsecond)
+	for id, c := range d.conns {
+		if c.hasLast && d.clock > c.lastEnd+gapCap+skew {
+			if c.head != nil {
+				c.head.end, c.head.endB = headSplit, bGap
+				c.head = nil
+			}
+			d.detach(c, bGap)
+			delete(d.conns, id)
+		}
+	}
+	for _, u := range d.keyed {
+		if u.hasLast && d.clock > u.lastEnd+idle+skew {
+			d.keyedClose(u)
+		}
+	}
+}
+
+// closeAll ends every unit (end of a file or of the input).
+func (d *Detector) closeAll(b boundary) {
+	for id, c := range d.conns {
+		if c.head != nil {
+			c.head.end, c.head.endB = headSplit, b
+			c.head = nil
+		}
+		d.detach(c, b)
+		delete(d.conns, id)
+	}
+	for _, u := range d.keyed {
+		d.keyedClose(u)
+	}
+}

@@ -1,0 +1,222 @@
+package nplusone
+
+import (
+	"time"
+
+	"github.com/sqlsift/sqlsift/analyzer"
+	"github.com/sqlsift/sqlsift/analyzer/fingerprint"
+)
+
+// Merge implements analyzer.Detector: other is the detector of the input
+// that follows d's (the next chunk of the same file, or the next file).
+// Units cut at the edge are stitched: other's heads are replayed through
+// d's connection states and other's early keyed units join d's open ones.
+// After Merge, other must not be used.
+func (d *Detector) Merge(other analyzer.Detector) {
+	n, ok := other.(*Detector)
+	if !ok || n == nil || n == d {
+		return
+	}
+	// d is now the state of everything read so far: it observes no more
+	// (a detector that observes is never merged into).
+	d.isEarly, d.early = false, nil
+
+	// One classInfo per class: map n's onto d's.
+	cmap := map[*classInfo]*classInfo{}
+	for id, nci := range n.classes {
+		dci := d.classes[id]
+		if dci == nil {
+			nci.mark = 0
+			d.classes[id] = nci
+			continue
+		}
+		cmap[nci] = dci
+		if dci.role == roleUnknown && nci.role != roleUnknown {
+			dci.shape, dci.role, dci.isSelect, dci.variant, dci.keyCol, dci.point = nci.shape, nci.role, nci.isSelect, nci.variant, nci.keyCol, nci.point
+		}
+		if nci.exSet && (!dci.exSet || d.earlierPos(nci.ex.File, nci.exOff, dci.ex.File, dci.exOff, n)) {
+			dci.ex, dci.exOff, dci.exSet = nci.ex, nci.exOff, true
+		}
+	}
+	remapped := map[*unit]bool{}
+	remap := func(u *unit) {
+		if u == nil || remapped[u] || len(cmap) == 0 {
+			return
+		}
+		remapped[u] = true
+		for i := range u.recs {
+			if m := cmap[u.recs[i].ci]; m != nil {
+				u.recs[i].ci = m
+			}
+		}
+	}
+
+	// Files, clocks.
+	if n.hasFile {
+		if d.hasFile && n.firstFile != d.file {
+			d.closeAll(bNone) // a new file: nothing continues
+		}
+		for i, f := range n.files {
+			if i == 0 && len(d.files) > 0 && d.files[len(d.files)-1] == f {
+				continue
+			}
+			d.files = append(d.files, f)
+		}
+		if !d.hasFile {
+			d.firstFile = n.firstFile
+		}
+		d.file, d.hasFile = n.file, true
+	}
+	base, hadClock := d.clock, d.hasClock
+	if hadClock && n.hasClock && base > n.first+int64(d.cfg.Skew/time.Microsecond) {
+		d.approx = true // more disorder than Skew: stitching may be inexact
+	}
+	clock := func(r *rec) {
+		if hadClock && base > r.clock {
+			r.clock = base
+		}
+	}
+
+	// Keyed units that may continue d's.
+	for _, h := range n.kheads {
+		remap(h)
+		h.head = false
+		cur := d.keyed[h.key]
+		first := h.firstKeyed
+		clock(&first)
+		if cur != nil && d.keyedContinues(cur, &first, first.clock) {
+			cur.absorb(h, d.cfg.MaxUnitStatements)
+			if h.hasLast {
+				cur.lastEnd, cur.hasLast = h.lastEnd, true
+			}
+			cur.refs += h.refs
+			h.refs = 0
+			h.into = cur
+			h.done = true
+			if h.keyedClosed {
+				d.keyedClose(cur)
+			}
+			continue
+		}
+		if cur != nil {
+			d.keyedClose(cur)
+		}
+		if h.keyedClosed {
+			d.finish(h)
+		} else {
+			d.keyed[h.key] = h
+		}
+	}
+
+	// Connection heads, replayed through d's states.
+	for _, h := range n.heads {
+		remap(&h.buf)
+		c := d.conns[h.conn]
+		if c == nil {
+			c = &conn{id: h.conn, startB: bNone}
+			d.conns[h.conn] = c
+		}
+		ti := 0
+		for i := range h.buf.recs {
+			r := h.buf.recs[i]
+			clock(&r)
+			var q []byte
+			if r.text >= 0 {
+				q = h.buf.text[r.text:]
+			}
+			var tags []fingerprint.Tag
+			for ti < len(h.tags) && h.tags[ti].i < i {
+				ti++
+			}
+			if ti < len(h.tags) && h.tags[ti].i == i {
+				tags = h.tags[ti].tags
+			}
+			d.step(c, r, q, tags)
+		}
+		switch h.end {
+		case headSplit:
+			d.detach(c, h.endB)
+			if n.conns[h.conn] == nil {
+				delete(d.conns, h.conn)
+			}
+		case headQuit:
+			d.detach(c, bConnection)
+			delete(d.conns, h.conn)
+		case headKeyed:
+			d.detach(c, bContext)
+		}
+	}
+
+	// Connections in n's normal mode replace d's.
+	for id, nc := range n.conns {
+		if nc.head != nil {
+			continue // still in head mode: d's replayed state goes on
+		}
+		if nc.cur != nil {
+			nc.cur = nc.cur.resolve()
+			remap(nc.cur)
+		}
+		if old := d.conns[id]; old != nil && old != nc {
+			d.detach(old, bGap)
+		}
+		d.conns[id] = nc
+	}
+	for key, u := range n.keyed {
+		u = u.resolve()
+		if d.keyed[key] == u {
+			continue
+		}
+		remap(u)
+		if old := d.keyed[key]; old != nil {
+			d.keyedClose(old)
+		}
+		d.keyed[key] = u
+	}
+
+	for key, o := range n.agg {
+		if fa := d.agg[key]; fa != nil {
+			d.mergeAgg(fa, o)
+		} else {
+			d.agg[key] = o
+		}
+	}
+	if n.hasClock {
+		if !d.hasClock || n.clock > d.clock {
+			d.clock = n.clock
+		}
+		if !d.hasClock {
+			d.first = n.first
+		}
+		d.hasClock = true
+	}
+	d.nQT += n.nQT
+	d.nNoQT += n.nNoQT
+	if n.minQT >= 0 && (d.minQT < 0 || n.minQT < d.minQT) {
+		d.minQT = n.minQT
+	}
+	d.approx = d.approx || n.approx
+	d.sweep()
+}
+
+// earlierPos orders two input positions; files not yet in d's list are
+// n's, which come later.
+func (d *Detector) earlierPos(fa string, oa int64, fb string, ob int64, n *Detector) bool {
+	ia, ib := d.fileIndex(fa), d.fileIndex(fb)
+	if ia != ib {
+		return ia < ib
+	}
+	return oa < ob
+}
+
+// resolved reports whether nothing waits for an earlier chunk.
+func (d *Detector) resolved() bool {
+	if len(d.kheads) > 0 {
+		return false
+	}
+	for _, h := range d.heads {
+		if len(h.buf.recs) > 0 || h.end != headOpen {
+			return false
+		}
+	}
+	return len(d.heads) == 0
+}

@@ -1,0 +1,238 @@
+package nplusone
+
+// loopFinding records the N+1 loop of one instance (s.mem holds its
+// members, qualify/path set).
+func (d *Detector) loopFinding(u *unit, root, from, to int32, b boundary) {
+	s := &d.scr
+	recs := u.recs
+	c := &d.cfg
+	o := occurrence{kind: KindNPlusOne, b: b, rootRows: -1}
+	if from >= 0 {
+		o.parent = s.groups[root].ci
+		o.rootRows = recs[from].rows
+	}
+	first, last := int32(-1), int32(-1)
+	if from >= 0 {
+		first = from
+	}
+	strong := b.explicit()
+	distinct, visible, evidence := true, true, from >= 0
+	for mi := range s.mem {
+		m := &s.mem[mi]
+		if !m.qualify && !m.path {
+			continue
+		}
+		g := &s.groups[m.g]
+		var pci *classInfo
+		if g.parent >= 0 {
+			pci = s.groups[g.parent].ci
+		}
+		o.kids = append(o.kids, occChild{ci: g.ci, parent: pci, depth: m.depth, k: int64(m.k), path: m.path && !m.qualify})
+		if m.depth == 1 {
+			o.repeats += int64(m.k)
+		}
+		o.waste += m.waste
+		o.db += m.dbWaste
+		o.rt += int64(m.k - 1)
+		if first < 0 || m.first < first {
+			first = m.first
+		}
+		last = max(last, m.last)
+		dr := float64(m.d) / float64(m.k)
+		if dr < c.MinDistinct {
+			distinct = false
+			o.partial = true
+		}
+		if m.params {
+			visible = false
+			o.params = true
+		}
+		if m.conns > 1 {
+			o.parallel = true
+		}
+		if !m.timed {
+			o.noTiming = true
+		}
+		if m.rests > 1 && (g.ci.variant == variantWrite) {
+			o.varying = true
+		}
+		if m.depth == 1 && pci != nil && !m.exact {
+			if _, _, _, ev := columnLink(pci, g.ci); !ev {
+				evidence = false
+			}
+		}
+		if g.ci.variant == variantWrite || g.ci.variant == variantInsert {
+			for i := int32(0); i < m.first; i++ {
+				if recs[i].has(flagBegin) && recs[i].conn == recs[m.first].conn {
+					o.writeInTx = true
+					break
+				}
+			}
+		}
+	}
+	if len(o.kids) == 0 {
+		return
+	}
+	if from < 0 && o.repeats == 0 {
+		o.repeats = int64(s.mem[0].k)
+	}
+	switch {
+	case b <= bGap || !visible || from < 0 && !strong:
+		o.conf = confLow
+	case strong && from >= 0 && distinct && evidence:
+		o.conf = confHigh
+	default:
+		o.conf = confMedium
+	}
+	fr, lr := &recs[first], &recs[last]
+	if fr.has(flagTime) && lr.has(flagTime) {
+		o.first, o.last, o.hasTime = fr.start, lr.end, true
+	}
+	o.ex = example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: fr.conn, t: fr.start, hasT: fr.has(flagTime), count: o.repeats}
+	d.record(u, &o, func() *sugInput { return d.capture(u, from, to) })
+}
+
+// capture collects the rewrite inputs of an instance: per child class,
+// its distinct keys (or INSERT rows) in order of first use.
+func (d *Detector) capture(u *unit, from, to int32) *sugInput {
+	s := &d.scr
+	recs := u.recs
+	start := max(from, 0)
+	in := &sugInput{}
+	for mi := range s.mem {
+		m := &s.mem[mi]
+		if !m.qualify && !m.path {
+			continue
+		}
+		g := &s.groups[m.g]
+		sc := sugChild{id: g.ci.id, distinct: m.d, varying: m.rests > 1}
+		execs := d.inWindow(m.g, start, to)
+		if g.ci.variant == variantInsert {
+			for _, i := range execs {
+				r := &recs[i]
+				for j := 0; j < int(r.nspan) && len(sc.rows) < maxSugKeys; j++ {
+					if t := u.keyText(r, j); t != "" {
+						sc.rows = append(sc.rows, t)
+					}
+				}
+			}
+			in.children = append(in.children, sc)
+			continue
+		}
+		col := d.varyingCol(u, g.ci, execs)
+		if col >= 0 {
+			sc.keyCol = g.ci.shape.KeyCols[col]
+		}
+		seen := map[string]bool{}
+		for _, i := range execs {
+			r := &recs[i]
+			for j := 0; j < int(r.nspan); j++ {
+				if int(r.scol[j]) != col {
+					continue
+				}
+				t := u.keyText(r, j)
+				if t == "" || seen[t] {
+					continue
+				}
+				seen[t] = true
+				if len(sc.keys) < maxSugKeys {
+					sc.keys = append(sc.keys, t)
+				}
+			}
+		}
+		in.children = append(in.children, sc)
+	}
+	return in
+}
+
+// varyingCol picks the key column whose values change across the loop
+// (the others are constant filters); -1 when none was captured.
+func (d *Detector) varyingCol(u *unit, ci *classInfo, execs []int32) int {
+	cols := ci.shape.KeyCols
+	if len(cols) == 0 {
+		return -1
+	}
+	best, bestN := -1, 0
+	for col := range cols {
+		if col >= 256 {
+			break
+		}
+		seen := map[string]bool{}
+		for _, i := range execs {
+			r := &u.recs[i]
+			for j := 0; j < int(r.nspan); j++ {
+				if int(r.scol[j]) == col {
+					seen[u.keyText(r, j)] = true
+				}
+			}
+		}
+		if len(seen) > bestN || len(seen) == bestN && cols[col] == ci.keyCol {
+			best, bestN = col, len(seen)
+		}
+	}
+	return best
+}
+
+// retryFinding records a statement repeated with the same values around
+// errors or rollbacks: a retry storm, not a loop.
+func (d *Detector) retryFinding(u *unit, gi int, b boundary) {
+	s := &d.scr
+	g := &s.groups[gi]
+	recs := u.recs
+	idx := s.idx[g.off : g.off+int32(g.k)]
+	o := occurrence{kind: KindRetry, b: b, rootRows: -1, repeats: int64(g.k), conf: confMedium}
+	if g.errors > 0 && g.rollback {
+		o.conf = confHigh
+	}
+	o.kids = []occChild{{ci: g.ci, depth: 1, k: int64(g.k)}}
+	// The failed attempts are the waste: all but the last.
+	for _, i := range idx[:len(idx)-1] {
+		if recs[i].qt > 0 {
+			o.waste += recs[i].qt
+			o.db += recs[i].qt
+		}
+	}
+	o.rt = int64(g.k - 1)
+	o.waste += o.rt * int64(d.cfg.RTT/1000)
+	fr, lr := &recs[idx[0]], &recs[idx[len(idx)-1]]
+	if fr.has(flagTime) && lr.has(flagTime) {
+		o.first, o.last, o.hasTime = fr.start, lr.end, true
+	}
+	o.ex = example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: fr.conn, t: fr.start, hasT: fr.has(flagTime), count: int64(g.k)}
+	d.record(u, &o, nil)
+}
+
+// redundantFinding records a statement repeated with the same values in
+// one unit of work: a cache miss (memoize), not a loop.
+func (d *Detector) redundantFinding(u *unit, gi int, b boundary) {
+	s := &d.scr
+	g := &s.groups[gi]
+	recs := u.recs
+	idx := s.idx[g.off : g.off+int32(g.k)]
+	o := occurrence{kind: KindRedundant, b: b, rootRows: -1, repeats: int64(g.k), conf: confHigh}
+	if g.params {
+		o.conf = confLow
+	}
+	o.kids = []occChild{{ci: g.ci, depth: 1, k: int64(g.k)}}
+	avoid := int64(g.k - g.d)
+	var sum, n int64
+	for _, i := range idx {
+		if recs[i].qt >= 0 {
+			sum += recs[i].qt
+			n++
+		}
+	}
+	if n > 0 {
+		o.db = sum / n * avoid
+	} else {
+		o.noTiming = true
+	}
+	o.rt = avoid
+	o.waste = o.db + avoid*int64(d.cfg.RTT/1000)
+	fr, lr := &recs[idx[0]], &recs[idx[len(idx)-1]]
+	if fr.has(flagTime) && lr.has(flagTime) {
+		o.first, o.last, o.hasTime = fr.start, lr.end, true
+	}
+	o.ex = example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: fr.conn, t: fr.start, hasT: fr.has(flagTime), count: int64(g.k)}
+	d.record(u, &o, nil)
+}
