@@ -16,7 +16,6 @@ import (
 	"github.com/sqlsift/sqlsift/analyzer"
 	"github.com/sqlsift/sqlsift/explain"
 	"github.com/sqlsift/sqlsift/parser"
-	"github.com/sqlsift/sqlsift/parser/input"
 	"github.com/sqlsift/sqlsift/parser/live"
 	"github.com/sqlsift/sqlsift/report"
 )
@@ -84,17 +83,12 @@ and the exit code is 0.
 	fs.IntVar(&f.limit, "limit", 20, "classes listed (0: all); the rest are summarised")
 	fs.IntVar(&f.detail, "detail", 5, "classes given a detail section in text and markdown output")
 	fs.BoolVar(&f.redact, "redact", false, "remove every literal value from the output (examples, findings)")
-	// The filters and fingerprint options of analyze, without the file ones.
-	in := &f.in
-	in.format, in.jobs = input.Auto, 1
-	fs.BoolVarP(&in.quiet, "quiet", "q", false, "no progress notes on stderr")
-	fs.IntVar(&in.maxQueryBytes, "max-query-bytes", 1<<20, "statement text kept per event; longer statements are truncated (marked)")
-	fs.BoolVar(&in.mergeNumbered, "merge-numbered-tables", false, "fingerprint numbered tables (sbtest1, sbtest2, ...) as one class")
-	fs.StringVar(&in.db, "db", "", "only statements in this database")
-	fs.StringVar(&in.user, "user", "", "only statements of this user")
-	fs.StringVar(&in.host, "host", "", "only statements from this host")
-	fs.StringVar(&in.minTime, "min-time", "", "only statements with query time at least this (100ms, 1.5s, or seconds: 0.1)")
-	fs.StringVar(&in.grep, "grep", "", "only classes whose fingerprint matches this regular expression")
+	// The filters, fingerprint and N+1 options of analyze; the ones about
+	// reading files do not apply and are hidden.
+	f.in.register(fs)
+	for _, name := range []string{"input-format", "jobs", "strict", "allow-empty"} {
+		fs.MarkHidden(name)
+	}
 	return c
 }
 
@@ -140,6 +134,11 @@ func runLive(e *env, f *liveFlags) error {
 	c, err := live.Open(ctx, cfg)
 	if err != nil {
 		return exitf(ExitError, "%s", scrub.String(err.Error()))
+	}
+	if c.Stats().Source == live.SourceDigest {
+		// Digest summaries are per-class totals spread over made-up
+		// events, not statements: there is no loop to find in them.
+		ao.NewDetector = nil
 	}
 	agg := analyzer.New(ao)
 	var ev parser.Event

@@ -155,7 +155,7 @@ func liveRecorded(t *testing.T, s *mariadbtest.Server, like string) {
 // ownClass recognises the classes of sqlsift's own polling in a slow log
 // (the server logs every connection, the capture's too).
 func liveOwnClass(fp string) bool {
-	for _, s := range []string{"performance_schema", "utc_timestamp", "show global status", "connection_id()", "max_statement_time", "@@"} {
+	for _, s := range []string{"performance_schema", "utc_timestamp", "show global status", "connection_id()", "max_statement_time", "@@", "information_schema", "explain "} {
 		if strings.Contains(strings.ToLower(fp), s) {
 			return true
 		}
@@ -200,8 +200,18 @@ func TestLiveMatchesSlowLog(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	l := startLive(t, "--dsn", s.DSN, "--source", "perfschema", "--interval", "100ms", "-f", "json", "--limit", "0")
+	l := startLive(t, "--dsn", s.DSN, "--source", "perfschema", "--interval", "100ms", "-f", "json", "--limit", "0", "--explain", s.DSN+"shop")
 	liveNPlusOne(t, app, 3)
+	// Other statement kinds of the anchor workload.
+	liveExec(t, app, "USE shop",
+		"SELECT u.id,\n       u.name\n  FROM users u\n WHERE u.id IN (1, 2, 3)\n ORDER BY u.id",
+		"SELECT * FROM users WHERE id = 7 /*action='show',controller='users',traceparent='00-5bd66ef5095369c7b0d1f8f4bd33716a-c532cb4098ac3dd2-01'*/",
+		"/* app=billing request_id=42 */ SELECT name FROM users WHERE id = 8",
+		"BEGIN", "UPDATE orders SET status = 'shipped' WHERE user_id = 5", "COMMIT",
+		"SELECT CAST('abc' AS SIGNED) AS n", "SELECT SLEEP(0.05)")
+	if _, err := app.ExecContext(context.Background(), "SELECT * FROM no_such_table"); err == nil {
+		t.Fatal("no error from a missing table")
+	}
 	liveExec(t, app, "SELECT 'end of workload'")
 	liveRecorded(t, s, "SELECT 'end of workload'")
 	if code := l.stop(t); code != 0 {
@@ -248,6 +258,27 @@ func TestLiveMatchesSlowLog(t *testing.T) {
 	}
 	if lc[fp("SELECT * FROM orders WHERE user_id = 1")] != 30 || lc[fp("SELECT id, name FROM users ORDER BY id LIMIT 10")] != 3 {
 		t.Errorf("live classes: %v", lc)
+	}
+	// The N+1 loop (users list, then orders per user) is found live from
+	// performance_schema, exactly as from the slow log.
+	want := liveFindingKey{Kind: "n_plus_one", Parent: fingerprint.ID(fp("SELECT id, name FROM users ORDER BY id LIMIT 10")), Child: fingerprint.ID(fp("SELECT * FROM orders WHERE user_id = 1")), Occurrences: 3}
+	if got := liveFindings(lr.Findings); len(got) != 1 || got[0] != want {
+		t.Errorf("live N+1 findings %+v, want %+v", got, want)
+	}
+	// --explain confirms the loop's link column from the schema (no
+	// foreign key here: name and type) and writes the JOIN.
+	if lr.Explain == nil {
+		t.Fatal("no explain section")
+	}
+	link := false
+	for _, a := range lr.Explain.Advice {
+		if a.Kind == "nplusone-link" && a.Confirmed && a.Evidence == "column name and type" && a.ClassID == want.Child &&
+			strings.Contains(a.SQL, "FROM (SELECT id, name FROM users ORDER BY id LIMIT 10) AS p\nLEFT JOIN `orders` AS c ON c.`user_id` = p.`id`;") {
+			link = true
+		}
+	}
+	if !link {
+		t.Errorf("no confirmed N+1 link in the explain advice: %+v", lr.Explain)
 	}
 	if d := cmp.Diff(liveFindings(sr.Findings), liveFindings(lr.Findings)); d != "" {
 		t.Errorf("N+1 findings differ (-slow log +live):\n%s", d)
