@@ -46,7 +46,7 @@ func Markdown(out io.Writer, c *Check) error {
 				continue
 			}
 			fmt.Fprintf(w, "<details><summary>Suggested rewrite for <code>%s</code> %s</summary>\n\n", v.Rule, htmlEscape(shorten(v.Fingerprint, 80)))
-			fmt.Fprintf(w, "````sql\n%s\n````\n\n</details>\n\n", v.Suggestion)
+			fmt.Fprintf(w, "````\n%s\n````\n\n</details>\n\n", v.Suggestion)
 		}
 	}
 	if len(r.Stale) > 0 {
