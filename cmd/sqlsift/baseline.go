@@ -39,8 +39,8 @@ shrinks as problems are fixed and nothing new is accepted.
 	fs := c.Flags()
 	f.in.register(fs)
 	f.cfg.register(fs)
-	fs.StringVarP(&f.output, "output", "o", "", "write the baseline to this file instead of stdout")
-	fs.StringVar(&f.prune, "prune", "", "keep only the entries of this baseline that still occur")
+	fs.StringVarP(&f.output, "output", "o", "", "write the baseline to `FILE` instead of stdout")
+	fs.StringVar(&f.prune, "prune", "", "keep only the entries of the baseline `FILE` that still occur")
 	return c
 }
 

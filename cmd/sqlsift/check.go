@@ -62,10 +62,10 @@ func checkCmd(e *env) *cobra.Command {
 	fs := c.Flags()
 	f.in.register(fs)
 	f.cfg.register(fs)
-	fs.StringVar(&f.baseline, "baseline", "", "baseline file written by `sqlsift baseline`: only results not in it fail (default: the config's baseline)")
+	fs.StringVar(&f.baseline, "baseline", "", "baseline `FILE` written by sqlsift baseline: only results not in it fail (default: the config's baseline)")
 	fs.BoolVar(&f.noBaseline, "no-baseline", false, "ignore the baseline named in the configuration")
-	fs.StringArrayVarP(&f.formats, "format", "f", nil, "output format NAME or NAME=FILE, repeatable: "+strings.Join(ci.Formats(), ", ")+" (default text)")
-	fs.StringVar(&f.failLevel, "fail-level", "", "lowest level that fails the gate: error, warning or note (default: the config's fail_level, else error)")
+	fs.StringArrayVarP(&f.formats, "format", "f", nil, "output format `NAME[=FILE]`, repeatable: "+strings.Join(ci.Formats(), ", ")+" (default text)")
+	fs.StringVar(&f.failLevel, "fail-level", "", "lowest `LEVEL` that fails the gate: error, warning or note (default: the config's fail_level, else error)")
 	fs.BoolVar(&f.failOnStale, "fail-on-stale", false, "fail when baseline entries no longer occur")
 	fs.BoolVar(&f.redact, "redact", false, "remove every literal value from examples and rewrites")
 	return c

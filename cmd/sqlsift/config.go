@@ -23,7 +23,7 @@ type configFlags struct {
 }
 
 func (f *configFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.path, "config", "", "gate configuration file (default: .sqlsift.yml in the working directory or the nearest parent)")
+	fs.StringVar(&f.path, "config", "", "gate configuration `FILE` (default: .sqlsift.yml in the working directory or the nearest parent)")
 	fs.BoolVar(&f.noConfig, "no-config", false, "ignore .sqlsift.yml files: built-in defaults only")
 }
 
