@@ -284,3 +284,27 @@ func mustRun(t *testing.T, args ...string) string {
 	}
 	return out
 }
+
+// Invalid UTF-8 in a statement is kept in the text report and escaped
+// validly in JSON.
+func TestInvalidUTF8(t *testing.T) {
+	log := "# Time: 2019-03-24T14:01:47.811234Z\n# User@Host: root[root] @ localhost []  Id:    14\n" +
+		"# Query_time: 0.000100  Lock_time: 0.000000 Rows_sent: 1  Rows_examined: 1\n" +
+		"SET timestamp=1553436105;\nSELECT 'caf\xe9 \xff\xfe' FROM t WHERE name = 'x\xc3';\n"
+	path := filepath.Join(t.TempDir(), "latin1.log")
+	if err := os.WriteFile(path, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := mustRun(t, "analyze", "--format", "json", path)
+	if !json.Valid([]byte(out)) {
+		t.Fatalf("JSON output is not valid")
+	}
+	r := decode(t, out)
+	if len(r.Classes) != 1 || !strings.Contains(r.Classes[0].Example.Query, "caf\ufffd") {
+		t.Errorf("example = %q, want the text with U+FFFD for the invalid bytes", r.Classes[0].Example.Query)
+	}
+	text := mustRun(t, "analyze", path)
+	if !strings.Contains(text, "caf\xe9 \xff\xfe") {
+		t.Errorf("text report lost the original bytes")
+	}
+}
