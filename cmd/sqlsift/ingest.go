@@ -12,30 +12,42 @@ import (
 	"github.com/sqlsift/sqlsift/parser/slowlog"
 )
 
+// chunksPerJob is how many chunks a large file is split into per -j
+// worker: more chunks than workers keep both cores busy to the end when
+// one worker is slowed down (other processes, denser regions of the log).
+const chunksPerJob = 4
+
 // unit is one piece of reading work: a whole input, or one byte range of a
 // large slow-log file.
 type unit struct {
-	file  int // index into files
-	chunk int // index into the file's chunks; -1 for a whole-stream read
-	c     input.Chunk
+	file  int
+	chunk int // index into the file's plan; -1 for a whole-stream read
+	plan  *input.Plan
 }
 
 // unitResult is what reading a unit produced.
 type unitResult struct {
 	u        unit
+	c        input.Chunk // the chunk as read
 	agg      *analyzer.Aggregator
 	events   int64
 	warnings int64
-	stopped  int64
-	state    slowlog.State
+	out      slowlog.Outcome
 	err      error
 }
 
+// Rereads counts chunks that had to be read again because they started at
+// the wrong offset or relied on a wrongly guessed reader state (tests
+// check that the guesses hold on ordinary logs).
+var Rereads atomic.Int64
+
 // ingest reads every input into one Aggregator. Large slow logs are split
-// into chunks read in parallel; each chunk's start and assumed reader state
-// are checked against where the previous chunk's reader really stopped, and
-// a chunk that started wrong is re-read, so the result always equals a
-// serial read of the files in order.
+// into chunks read in parallel; each chunk's start and the parts of the
+// assumed reader state its entries used are checked against where the
+// previous chunk's reader really stopped and the true state there, and a
+// chunk that started wrong is re-read, so the result always equals a
+// serial read of the files in order. Results are merged in input order as
+// they arrive, so only a few chunk aggregates are alive at a time.
 func ingest(e *env, paths []string, f *inputFlags, ao analyzer.Options) (*analyzer.Aggregator, []analyzer.Input, error) {
 	if len(paths) == 0 {
 		paths = []string{"-"}
@@ -65,16 +77,14 @@ func ingest(e *env, paths []string, f *inputFlags, ao analyzer.Options) (*analyz
 	}
 
 	var units []unit
-	chunks := make([][]input.Chunk, len(files))
 	for i, in := range files {
 		if in.Splittable() && f.jobs > 1 && in.Size >= 2*input.MinChunk {
-			cs, err := input.Plan(in.ReaderAt(), in.Size, f.jobs)
+			p, err := input.NewPlan(in.ReaderAt(), in.Size, f.jobs*chunksPerJob)
 			if err != nil {
 				return nil, nil, exitf(ExitError, "%s: %v", in.Name(), err)
 			}
-			chunks[i] = cs
-			for j, c := range cs {
-				units = append(units, unit{file: i, chunk: j, c: c})
+			for j := 0; j < p.Len(); j++ {
+				units = append(units, unit{file: i, chunk: j, plan: p})
 			}
 			continue
 		}
@@ -83,56 +93,71 @@ func ingest(e *env, paths []string, f *inputFlags, ao analyzer.Options) (*analyz
 
 	prog := newProgress(e, f.quiet, files)
 	defer prog.finish()
-	read := func(u unit) unitResult { return readUnit(e, files[u.file], u, f, ao, prog) }
 
-	results := make([]unitResult, len(units))
+	ready := make([]chan unitResult, len(units))
+	for i := range ready {
+		ready[i] = make(chan unitResult, 1)
+	}
 	work := make(chan int)
-	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(work)
+		for i := range units {
+			select {
+			case work <- i:
+			case <-stop:
+				return
+			}
+		}
+	}()
 	for w := 0; w < min(f.jobs, len(units)); w++ {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
 			for i := range work {
-				results[i] = read(units[i])
+				ready[i] <- readPlanned(e, files[units[i].file], units[i], f, ao, prog)
 			}
 		}()
 	}
-	for i := range units {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
 
 	total := analyzer.New(ao)
 	inputs := make([]analyzer.Input, len(files))
 	for i, in := range files {
 		inputs[i] = analyzer.Input{Path: in.Path, Format: in.Format, Bytes: in.Size}
 	}
-	for i := 0; i < len(results); i++ {
-		r := results[i]
+	var prev unitResult
+	var trueState slowlog.State // the state a serial reader has at the next chunk of this file
+	for i := range units {
+		r := <-ready[i]
 		if r.err != nil {
 			return nil, nil, r.err
 		}
-		// Validate a chunk against its predecessor in the same file.
-		if r.u.chunk > 0 {
-			prev := results[i-1]
-			if prev.stopped != r.u.c.Start || prev.state != r.u.c.State {
-				c := r.u.c
-				c.Start, c.State = prev.stopped, prev.state
-				nl, err := input.CountLines(files[r.u.file].ReaderAt(), prev.u.c.Start, c.Start)
+		if r.u.chunk >= 0 {
+			if r.u.chunk == 0 {
+				trueState = slowlog.State{}
+			}
+			out, ok := r.out.Resolve(trueState)
+			if r.u.chunk > 0 && (prev.out.Stopped != r.c.Start || !ok) {
+				// Read it again from where the previous chunk really
+				// stopped, with the true state there.
+				Rereads.Add(1)
+				c := r.c
+				c.Start, c.State = prev.out.Stopped, trueState
+				nl, err := input.CountLines(files[r.u.file].ReaderAt(), prev.c.Start, c.Start)
 				if err != nil {
 					return nil, nil, exitf(ExitError, "%s: %v", files[r.u.file].Name(), err)
 				}
-				c.Line = prev.u.c.Line + nl
-				r = read(unit{file: r.u.file, chunk: r.u.chunk, c: c})
+				c.Line = prev.c.Line + nl
+				r = readUnit(e, files[r.u.file], r.u, c, f, ao, prog)
 				if r.err != nil {
 					return nil, nil, r.err
 				}
-				results[i] = r
+				out, _ = r.out.Resolve(trueState)
 			}
+			trueState = out
 		}
 		total.Merge(r.agg)
-		results[i].agg = nil // let it be collected
+		r.agg = nil
+		prev = r
 		in := &inputs[r.u.file]
 		in.Events += r.events
 		in.Warnings += r.warnings
@@ -143,8 +168,25 @@ func ingest(e *env, paths []string, f *inputFlags, ao analyzer.Options) (*analyz
 	return total, inputs, nil
 }
 
-func readUnit(e *env, in *input.File, u unit, f *inputFlags, ao analyzer.Options, prog *progress) unitResult {
-	res := unitResult{u: u, agg: analyzer.New(ao)}
+// readPlanned reads a unit, first preparing its chunk: summarize its bytes,
+// then (after the chunks before it are summarized) take its line number
+// and assumed state from the plan.
+func readPlanned(e *env, in *input.File, u unit, f *inputFlags, ao analyzer.Options, prog *progress) unitResult {
+	var c input.Chunk
+	if u.chunk >= 0 {
+		err := u.plan.Summarize(u.chunk)
+		if err == nil {
+			c, err = u.plan.Chunk(u.chunk)
+		}
+		if err != nil {
+			return unitResult{u: u, err: exitf(ExitError, "%s: %v", in.Name(), err)}
+		}
+	}
+	return readUnit(e, in, u, c, f, ao, prog)
+}
+
+func readUnit(e *env, in *input.File, u unit, c input.Chunk, f *inputFlags, ao analyzer.Options, prog *progress) unitResult {
+	res := unitResult{u: u, c: c, agg: analyzer.New(ao)}
 	opts := parser.Options{
 		File:          in.Path,
 		MaxQueryBytes: f.maxQueryBytes,
@@ -156,16 +198,14 @@ func readUnit(e *env, in *input.File, u unit, f *inputFlags, ao analyzer.Options
 	var r parser.Reader
 	var sr *slowlog.Reader
 	if u.chunk >= 0 {
-		sr = input.ChunkReader(prog.readerAt(in.ReaderAt()), u.c, u.c.State, in.Size, opts)
+		sr = input.ChunkReader(prog.readerAt(in.ReaderAt()), c, c.State, in.Size, opts)
 		r = sr
 	} else {
 		r = in.Reader(opts)
-		if s, ok := r.(*slowlog.Reader); ok {
-			sr = s
-		}
 		prog.trackStream(in)
 	}
 	var ev parser.Event
+	var n int64
 	for {
 		err := r.Next(&ev)
 		if err == io.EOF {
@@ -175,15 +215,20 @@ func readUnit(e *env, in *input.File, u unit, f *inputFlags, ao analyzer.Options
 			res.err = exitf(ExitError, "%s: %v", in.Name(), err)
 			return res
 		}
-		res.events++
+		n++
 		res.agg.Add(&ev)
-		if res.events&4095 == 0 && e.ctx.Err() != nil {
-			res.err = exitf(ExitError, "interrupted")
-			return res
+		if n&4095 == 0 {
+			prog.events.Add(4096)
+			if e.ctx.Err() != nil {
+				res.err = exitf(ExitError, "interrupted")
+				return res
+			}
 		}
 	}
+	prog.events.Add(n & 4095)
+	res.events = n
 	if sr != nil {
-		res.stopped, res.state = sr.Stopped(), sr.State()
+		res.out = sr.Outcome()
 	}
 	return res
 }
@@ -191,6 +236,7 @@ func readUnit(e *env, in *input.File, u unit, f *inputFlags, ao analyzer.Options
 // progress reports bytes read on stderr when it is a terminal.
 type progress struct {
 	bytes   atomic.Int64
+	events  atomic.Int64
 	bar     progressBar
 	done    chan struct{}
 	wg      sync.WaitGroup

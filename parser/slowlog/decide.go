@@ -26,6 +26,9 @@ package slowlog
 func (r *Reader) decide(l srcLine, k uint8, prevSemi bool) bool {
 	r.src.unread(l)
 	tie := prevSemi || k == lkServer
+	if !r.dep.lookOwn && !r.dep.lookUsed {
+		r.dep.lookUsed, r.dep.lookAt = true, l.off
+	}
 	if l.off < r.lookEnd {
 		// An earlier look-ahead already scanned past l: up to a clean
 		// boundary (everything before it is statement text), or to its
@@ -82,7 +85,7 @@ func (r *Reader) decide(l srcLine, k uint8, prevSemi bool) bool {
 				return false
 			}
 			v, ok := verdict(lx1.clean(), h2clean())
-			r.lookEnd, r.lookTie = 1<<62, !ok
+			r.setLook(1<<62, !ok)
 			if ok {
 				return v
 			}
@@ -93,14 +96,14 @@ func (r *Reader) decide(l srcLine, k uint8, prevSemi bool) bool {
 			if phase == hHeader || phase == hBanner && banner < 2 {
 				return false
 			}
-			r.lookEnd, r.lookTie = m.off, true
+			r.setLook(m.off, true)
 			return tie
 		}
 		mk := classify(m.b, false)
 		boundary := isStart(mk) || mk == lkServer
 		if boundary && semi && phase >= hMeta {
 			if v, ok := verdict(lx1.clean(), h2clean()); ok {
-				r.lookEnd, r.lookTie = m.off, false
+				r.setLook(m.off, false)
 				return v
 			}
 		}
@@ -150,4 +153,10 @@ func (r *Reader) decide(l srcLine, k uint8, prevSemi bool) bool {
 			semi = endsSemi(m.b)
 		}
 	}
+}
+
+// setLook records the reach of a look-ahead (see decide).
+func (r *Reader) setLook(end int64, tie bool) {
+	r.lookEnd, r.lookTie = end, tie
+	r.dep.lookOwn = true
 }

@@ -86,6 +86,7 @@ func (r *Reader) header(ev *parser.Event, l srcLine, k uint8) {
 // on the same line, as some old Percona builds wrote).
 func (r *Reader) timeLine(ev *parser.Event, l srcLine, b []byte) {
 	t, off, local, n := timeOf(b)
+	r.dep.setTime = true
 	if n == 0 {
 		r.st.TimeSet, r.st.TimeUnix, r.st.TZOffset, r.st.TimeLocal = false, 0, 0, false
 		r.warn(l.num, l.off, "unparsable time %.40q", trimSpace(b))

@@ -125,11 +125,13 @@ func (r *oneByteReader) Read(p []byte) (int, error) {
 }
 
 // chunked reads data as the -j driver does: one reader per chunk starting
-// at starts[i] with the guessed state and Limit starts[i+1]; a chunk whose
-// predecessor did not stop exactly at its start, or ended in another state
-// than the guess, is re-read from where the predecessor stopped with the
-// predecessor's state. It returns the concatenated events and how many
-// chunks were re-read.
+// at starts[i] with the guessed state and Limit starts[i+1]. A chunk whose
+// predecessor did not stop exactly at its start, or whose entries used a
+// part of the guessed state that differs from the true state there
+// (Outcome.Resolve), is re-read from where the predecessor stopped with
+// the true state. It returns the concatenated events and how many chunks
+// were re-read, and checks that the true state it carries from chunk to
+// chunk is the state of a serial reader stopped at the same place.
 func chunked(t testing.TB, name string, data []byte, starts []int64) ([][]byte, int) {
 	t.Helper()
 	ra := bytes.NewReader(data)
@@ -145,6 +147,7 @@ func chunked(t testing.TB, name string, data []byte, starts []int64) ([][]byte, 
 	var out [][]byte
 	rereads := 0
 	var prev readResult
+	var trueSt State
 	for i, s := range starts {
 		limit := size
 		if i+1 < len(starts) {
@@ -158,10 +161,19 @@ func chunked(t testing.TB, name string, data []byte, starts []int64) ([][]byte, 
 			}
 		}
 		res := read(s, limit, st)
-		if i > 0 && (prev.stopped != s || prev.state != st) {
+		next, ok := res.out.Resolve(trueSt)
+		if i > 0 && (prev.stopped != s || !ok) {
 			rereads++
-			res = read(prev.stopped, limit, prev.state)
+			res = read(prev.stopped, limit, trueSt)
+			next, _ = res.out.Resolve(trueSt)
 		}
+		if i+1 < len(starts) && len(starts) <= 8 {
+			serial := read(0, limit, State{})
+			if serial.stopped != res.stopped || serial.state != next {
+				t.Fatalf("%s: after chunk %d: carried state %+v at %d, serial reader %+v at %d", name, i, next, res.stopped, serial.state, serial.stopped)
+			}
+		}
+		trueSt = next
 		out = append(out, res.events...)
 		prev = res
 	}

@@ -153,6 +153,7 @@ type readResult struct {
 	warnings []string
 	state    State
 	stopped  int64
+	out      Outcome
 }
 
 // readAll reads every event of r and returns their JSON dumps.
@@ -184,7 +185,7 @@ func readWith(t testing.TB, r io.Reader, opts parser.Options, st State) readResu
 		res.events = append(res.events, toJSON(&ev))
 		res.qt += ev.QueryTime
 	}
-	res.state, res.stopped = rd.State(), rd.Stopped()
+	res.state, res.stopped, res.out = rd.State(), rd.Stopped(), rd.Outcome()
 	return res
 }
 

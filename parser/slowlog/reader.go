@@ -54,6 +54,23 @@ type Reader struct {
 	e       entry
 	scratch []byte
 	useRaw  []byte
+
+	init State // the state the reader was started with
+	dep  deps
+}
+
+// deps records which parts of the initial State the reader's output relied
+// on, and which parts of its State it replaced itself, so that a -j driver
+// can check a chunk against the true state at its start (Outcome.Resolve)
+// instead of demanding that every field of a guess be right.
+type deps struct {
+	usedDB   bool  // an entry took its database from the initial State
+	usedTime bool  // an entry's times came from the initial # Time: state
+	setDB    bool  // a use line replaced State.DB
+	setTime  bool  // a # Time: line replaced the time fields
+	lookOwn  bool  // decide set lookEnd itself
+	lookUsed bool  // decide ran while lookEnd was the initial one ...
+	lookAt   int64 // ... first at this offset
 }
 
 // entry is the per-entry parsing state.
@@ -111,9 +128,66 @@ func NewWithState(r io.Reader, opts parser.Options, s State) *Reader {
 		qlimit:  opts.QueryLimit(),
 		lookEnd: s.LookEnd,
 		lookTie: s.LookTie,
+		init:    s,
 	}
 	rd.st.LookEnd, rd.st.LookTie = 0, false
 	return rd
+}
+
+// Outcome is what a -j driver needs to know about a finished chunk reader:
+// where it stopped, the state it ended in, and how its entries depended on
+// the state it was started with.
+type Outcome struct {
+	Stopped int64
+	assumed State
+	end     State
+	dep     deps
+}
+
+// Outcome reports where the reader stopped and how its entries depended on
+// its initial State. Call it after Next returned io.EOF.
+func (r *Reader) Outcome() Outcome {
+	return Outcome{Stopped: r.Stopped(), assumed: r.init, end: r.State(), dep: r.dep}
+}
+
+// Resolve checks the reader's guess against in, the true state at its
+// start: ok reports that a reader started with in would have returned
+// exactly the same entries (only the parts of the state an entry actually
+// used are compared: on a MariaDB log every entry names its Schema, so a
+// wrong guess of the carried database does not matter). out is the state
+// such a reader would have ended in, the true state at the next chunk.
+func (o Outcome) Resolve(in State) (out State, ok bool) {
+	a, d := o.assumed, o.dep
+	ok = true
+	if d.usedDB && a.DB != in.DB {
+		ok = false
+	}
+	if d.usedTime && !sameTime(a, in) {
+		ok = false
+	}
+	// decide consults lookEnd only for lines before it: calls at or past
+	// both candidates' ends behave alike.
+	if d.lookUsed && (a.LookEnd != in.LookEnd || a.LookTie != in.LookTie) && d.lookAt < max(a.LookEnd, in.LookEnd) {
+		ok = false
+	}
+	out = o.end
+	if !d.setDB {
+		out.DB = in.DB
+	}
+	if !d.setTime {
+		out.TimeSet, out.TimeUnix, out.TZOffset, out.TimeLocal = in.TimeSet, in.TimeUnix, in.TZOffset, in.TimeLocal
+	}
+	if !d.lookOwn {
+		out.LookEnd, out.LookTie = 0, false
+		if in.LookEnd > o.Stopped {
+			out.LookEnd, out.LookTie = in.LookEnd, in.LookTie
+		}
+	}
+	return out, ok
+}
+
+func sameTime(a, b State) bool {
+	return a.TimeSet == b.TimeSet && a.TimeUnix == b.TimeUnix && a.TZOffset == b.TZOffset && a.TimeLocal == b.TimeLocal
 }
 
 // State returns the state after the last entry consumed.
@@ -395,6 +469,7 @@ func (r *Reader) useMeta(l srcLine) error {
 	r.scratch = unquoteIdent(r.scratch[:0], name)
 	e.useDB = r.in.get(r.scratch)
 	r.st.DB = e.useDB
+	r.dep.setDB = true
 	e.prevSemi = true
 	return nil
 }
@@ -463,6 +538,9 @@ func (r *Reader) finish(ev *parser.Event) bool {
 	}
 	if ev.Kind != parser.KindUse && !e.hasSchema {
 		ev.DB = r.st.DB
+		if !r.dep.setDB {
+			r.dep.usedDB = true
+		}
 	}
 	if ev.Has&parser.HasConnID == 0 && ev.Has&parser.HasThreadID != 0 {
 		ev.ConnID = ev.ThreadID
@@ -496,6 +574,9 @@ func (r *Reader) times(ev *parser.Event) {
 	e := &r.e
 	qt := time.Duration(ev.QueryTime) * time.Microsecond
 	hasQT := ev.Has&parser.HasQueryTime != 0
+	if !e.hasStart && !e.hasEnd && !r.dep.setTime {
+		r.dep.usedTime = true // the cases below read the carried # Time:
+	}
 	switch {
 	case e.hasStart || e.hasEnd:
 		ev.TZOffset = e.startTZ

@@ -401,3 +401,63 @@ func TestAllocsPerEvent(t *testing.T) {
 		t.Errorf("%.3f allocations per event", per)
 	}
 }
+
+// Outcome.Resolve compares only the parts of the assumed state that the
+// entries used: a chunk of MariaDB entries (each names its Schema) does not
+// depend on the carried database, a chunk of MySQL entries without Schema
+// does; a chunk that starts with its own "use" or "# Time:" line depends on
+// neither; and the state carried on is the true one.
+func TestOutcomeResolve(t *testing.T) {
+	const (
+		mysqlEntry = "# User@Host: a[a] @ h []  Id: 1\n# Query_time: 1.0 Lock_time: 0 Rows_sent: 0 Rows_examined: 0\nSET timestamp=1700000000;\nselect 1;\n"
+		mariaEntry = "# User@Host: a[a] @  [127.0.0.1]\n# Thread_id: 8  Schema: sbtest  QC_hit: No\n# Query_time: 0.000015  Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 0\nSET timestamp=1700000000;\nselect 1;\n"
+		extraEntry = "# User@Host: a[a] @ h []  Id: 1\n# Query_time: 1.0 Lock_time: 0 Rows_sent: 0 Rows_examined: 0 Start: 2024-05-10T17:44:35Z End: 2024-05-10T17:44:36Z\nselect 1;\n"
+		useEntry   = "# User@Host: a[a] @ h []  Id: 1\n# Query_time: 1.0 Lock_time: 0 Rows_sent: 0 Rows_examined: 0\nuse own;\nselect 1;\n"
+		timeEntry  = "# Time: 2024-05-10T17:44:36Z\n"
+	)
+	guess := State{DB: "guessed", TimeSet: true, TimeUnix: 1e18}
+	truth := State{DB: "true", TimeSet: true, TimeUnix: 2e18}
+	noTime := State{DB: "guessed"}
+	cases := []struct {
+		name    string
+		log     string
+		assumed State
+		ok      bool
+		db      string // DB of the state carried on
+		time    int64  // TimeUnix carried on
+	}{
+		{"mysql entries use the carried db and time", mysqlEntry + mysqlEntry, guess, false, "true", 2e18},
+		{"same guess as truth", mysqlEntry, truth, true, "true", 2e18},
+		{"mariadb entries name their schema, time still carried", mariaEntry + mariaEntry, State{DB: "x", TimeSet: true, TimeUnix: 2e18}, true, "true", 2e18},
+		{"mariadb entries: wrong time guess", mariaEntry, State{DB: "x", TimeSet: true, TimeUnix: 1e18}, false, "true", 2e18},
+		{"TimeSet guessed false while true", mariaEntry, State{DB: "true"}, false, "true", 2e18},
+		{"log_slow_extra Start/End, own use", extraEntry[:len(extraEntry)-len("select 1;\n")] + "use own;\nselect 1;\n", noTime, true, "own", 2e18},
+		{"own use, then own time", useEntry + timeEntry + mysqlEntry, State{DB: "x", TimeSet: true, TimeUnix: 2e18}, true, "own", 1715363076e9},
+		{"own time first, entry before use needs db", timeEntry + mysqlEntry + useEntry, State{DB: "x"}, false, "own", 1715363076e9},
+		{"own time and db before any entry", timeEntry + useEntry + mysqlEntry, noTime, true, "own", 1715363076e9},
+	}
+	for _, c := range cases {
+		rd := NewWithState(strings.NewReader(c.log), parser.Options{}, c.assumed)
+		var ev parser.Event
+		n := 0
+		for rd.Next(&ev) == nil {
+			n++
+		}
+		if n == 0 {
+			t.Fatalf("%s: no entries", c.name)
+		}
+		out, ok := rd.Outcome().Resolve(truth)
+		if ok != c.ok || out.DB != c.db || out.TimeUnix != c.time {
+			t.Errorf("%s: Resolve = %+v, %v; want db %q time %d ok %v", c.name, out, ok, c.db, c.time, c.ok)
+		}
+		// What Resolve promises: when ok, a reader started with the true
+		// state returns the same entries and ends in out.
+		if ok {
+			want := readWith(t, strings.NewReader(c.log), parser.Options{}, truth)
+			got := readWith(t, strings.NewReader(c.log), parser.Options{}, c.assumed)
+			if string(joinLines(want.events)) != string(joinLines(got.events)) || want.state != out {
+				t.Errorf("%s: ok but a reader with the true state differs: state %+v vs %+v", c.name, want.state, out)
+			}
+		}
+	}
+}

@@ -231,21 +231,91 @@ func TestCRLF(t *testing.T) {
 	}
 }
 
-// scanState is GuessState's fallback when no plausible entry start lies
-// within reach (huge entries): the last "# Time:" and the last meta "use".
-func TestScanState(t *testing.T) {
+// Summarize finds the last "# Time:" and the last meta "use" of each range
+// (not a "use" line that is a statement), counts lines, and folding its
+// summaries gives the state of a serial reader.
+func TestSummarize(t *testing.T) {
 	src := "# Time: 2024-05-10T17:44:36.400424Z\n# User@Host: a[a] @ b []  Id: 1\n# Query_time: 1.0 Lock_time: 0 Rows_sent: 0 Rows_examined: 0\nuse `db``1`;\nSET timestamp=1;\nselect 1;\n" +
 		"# Time: 2024-05-10T17:44:37+02:00\n# User@Host: a[a] @ b []  Id: 1\n# Query_time: 1.0 Lock_time: 0 Rows_sent: 0 Rows_examined: 0\nSET timestamp=1;\nuse other;\n"
-	st, err := scanState(strings.NewReader(src), int64(len(src)))
+	mid := int64(strings.Index(src, "# Time: 2024-05-10T17:44:37"))
+	ra := strings.NewReader(src)
+	size := int64(len(src))
+	sums, err := Summarize(ra, []int64{0, mid, size})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rd := New(strings.NewReader(src), parser.Options{})
+	if len(sums) != 2 || sums[0].Lines != 6 || sums[1].Lines != 5 {
+		t.Fatalf("line counts %+v", sums)
+	}
+	whole, err := Summarize(ra, []int64{0, size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := State{}.Apply(sums[0]).Apply(sums[1])
+	if st != (State{}).Apply(whole[0]) {
+		t.Errorf("folding two ranges %+v != one range %+v", st, State{}.Apply(whole[0]))
+	}
+	rd := New(ra, parser.Options{})
 	var ev parser.Event
 	for rd.Next(&ev) == nil {
 	}
 	if st != rd.State() || st.DB != "db`1" || !st.TimeSet || st.TZOffset != 7200 {
-		t.Errorf("scanState %+v, reader %+v", st, rd.State())
+		t.Errorf("summaries %+v, reader %+v", st, rd.State())
+	}
+	first := State{}.Apply(sums[0])
+	if first.DB != "db`1" || first.TZOffset != 0 || !first.TimeSet {
+		t.Errorf("first range %+v", first)
+	}
+	// A range boundary inside a line: the line belongs to the earlier range.
+	cut := mid + 3
+	sums, err = Summarize(ra, []int64{0, cut, size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := (State{}).Apply(sums[0]); got.TZOffset != 7200 {
+		t.Errorf("time line starting before the cut not in the first range: %+v", got)
+	}
+	if sums[1].hasTime {
+		t.Errorf("second range claims the time line that starts before it")
+	}
+}
+
+// Summarize reads 1 MiB blocks: a "use" line megabytes back, and a time
+// line starting anywhere around a block edge (its "\n# Time:" split
+// across two blocks or not), are found, and every line is counted once.
+func TestSummarizeBlocks(t *testing.T) {
+	entry := "# User@Host: a[a] @ b []  Id: 1\n# Query_time: 1.0 Lock_time: 0 Rows_sent: 0 Rows_examined: 0\nselect 2;\n"
+	for shift := -10; shift <= 3; shift++ {
+		var b strings.Builder
+		b.WriteString("# Time: 2024-05-10T17:44:36Z\n# User@Host: a[a] @ b []  Id: 1\n# Query_time: 1.0 Lock_time: 0 Rows_sent: 0 Rows_examined: 0\nuse first;\nselect 1;\n")
+		for b.Len() < 1<<20-200 {
+			b.WriteString(entry)
+		}
+		for b.Len() < 1<<20+shift-1 {
+			b.WriteString(" ") // the statement's trailing blanks
+		}
+		// The '\n' is at 1 MiB + shift - 1, the time line starts at 1 MiB + shift.
+		b.WriteString("\n# Time: 2024-05-10T17:44:40Z\n# User@Host: a[a] @ b []  Id: 1\n# Query_time: 1.0 Lock_time: 0 Rows_sent: 0 Rows_examined: 0\nselect 3;\n")
+		for b.Len() < 3<<20 {
+			b.WriteString(entry)
+		}
+		src := b.String()
+		ra := strings.NewReader(src)
+		sums, err := Summarize(ra, []int64{0, int64(len(src))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := State{}.Apply(sums[0])
+		rd := New(ra, parser.Options{})
+		var ev parser.Event
+		for rd.Next(&ev) == nil {
+		}
+		if st != rd.State() || st.DB != "first" || st.TimeUnix != 1715363080e9 {
+			t.Errorf("shift %d: summary %+v, reader %+v", shift, st, rd.State())
+		}
+		if sums[0].Lines != strings.Count(src, "\n") {
+			t.Errorf("shift %d: lines %d, want %d", shift, sums[0].Lines, strings.Count(src, "\n"))
+		}
 	}
 }
 

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sqlsift/sqlsift/parser/input"
+)
+
+// writeLog writes n entries of a sysbench-like log with one `use` line at
+// the top, in MariaDB style (every entry has Schema:, # Time: only when the
+// second changes) or MySQL 5.7 style (no Schema:, # Time: per entry).
+func writeLog(t *testing.T, mariadb bool, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("/usr/sbin/mariadbd, Version: 10.11.19-MariaDB-0+deb12u1-log (Debian 12). started with:\nTcp port: 3306  Unix socket: /run/mysqld/mysqld.sock\nTime\t\t    Id Command\tArgument\n")
+	for i := 0; i < n; i++ {
+		sec := i / 50
+		if mariadb {
+			if i%50 == 0 {
+				fmt.Fprintf(&b, "# Time: 261127 15:%02d:%02d\n", 10+sec/60, sec%60)
+			}
+			fmt.Fprintf(&b, "# User@Host: app[app] @  [127.0.0.1]\n# Thread_id: %d  Schema: sbtest  QC_hit: No\n# Query_time: 0.%06d  Lock_time: 0.000002  Rows_sent: 1  Rows_examined: 1\n# Rows_affected: 0  Bytes_sent: 0\n", 8+i%8, 10+i%97)
+		} else {
+			fmt.Fprintf(&b, "# Time: 2026-11-27T15:%02d:%02d.%06dZ\n# User@Host: app[app] @ localhost []  Id: %d\n# Query_time: 0.%06d  Lock_time: 0.000002 Rows_sent: 1  Rows_examined: 1\n", 10+sec/60, sec%60, i, 8+i%8, 10+i%97)
+		}
+		if i == 0 {
+			b.WriteString("use `sbtest`;\n")
+		}
+		fmt.Fprintf(&b, "SET timestamp=%d;\nSELECT c FROM sbtest%d WHERE id=%d;\n", 1795794505+sec, 1+i%4, i*7919%20000)
+	}
+	p := filepath.Join(t.TempDir(), "slow.log")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The chunk planner's guesses hold on ordinary logs, so -j reads every
+// chunk once: a MariaDB log whose only `use` is at the top (entries carry
+// Schema:, so the carried database does not matter) and a MySQL log whose
+// only `use` is at the top (entries rely on it; the plan's summaries carry
+// it exactly). The output stays that of -j 1.
+func TestParallelNoRereads(t *testing.T) {
+	old := input.MinChunk
+	defer func() { input.MinChunk = old }()
+	for _, mariadb := range []bool{true, false} {
+		p := writeLog(t, mariadb, 3000)
+		input.MinChunk = 1 << 40
+		serial, errOut, code := sqlsift(t, "", "analyze", "--format", "json", "--limit", "0", "-j", "1", p)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if !strings.Contains(serial, `"sbtest"`) {
+			t.Fatalf("mariadb=%v: no sbtest database in the report", mariadb)
+		}
+		for _, minChunk := range []int64{1000, 4096, 20000} {
+			input.MinChunk = minChunk
+			for _, j := range []string{"2", "3"} {
+				before := Rereads.Load()
+				par, _, code := sqlsift(t, "", "analyze", "--format", "json", "--limit", "0", "-j", j, p)
+				if code != 0 {
+					t.Fatalf("-j %s: exit %d", j, code)
+				}
+				if n := Rereads.Load() - before; n != 0 {
+					t.Errorf("mariadb=%v -j %s, %d-byte chunks: %d chunks re-read", mariadb, j, minChunk, n)
+				}
+				if par != serial {
+					t.Errorf("mariadb=%v -j %s, %d-byte chunks differs from -j 1:\n%s", mariadb, j, minChunk, cmp.Diff(serial, par))
+				}
+			}
+		}
+	}
+}
+
+// A wrong guess is caught and re-read: chunks split inside statements
+// (64-byte chunks put boundaries at header-looking lines in literals of
+// the adversarial log) still give the serial result, and the re-read path
+// is really taken.
+func TestParallelRereadsWrongStarts(t *testing.T) {
+	old := input.MinChunk
+	defer func() { input.MinChunk = old }()
+	f := td + "slowlog/mariadb/mariadb-10.11-adversarial-slow.log"
+	input.MinChunk = 1 << 40
+	serial, _, code := sqlsift(t, "", "analyze", "--format", "json", "--limit", "0", "-j", "1", f)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	input.MinChunk = 64
+	before := Rereads.Load()
+	par, _, code := sqlsift(t, "", "analyze", "--format", "json", "--limit", "0", "-j", "4", f)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if par != serial {
+		t.Errorf("differs from -j 1:\n%s", cmp.Diff(serial, par))
+	}
+	if Rereads.Load() == before {
+		t.Errorf("no chunk was re-read: the test no longer exercises the re-read path")
+	}
+}
