@@ -154,13 +154,26 @@ func CheckSQL(q string) error {
 	return err
 }
 
-func parseOne(q string) (ast.StmtNode, error) {
+// parseOne parses one statement. A parser panic (a TiDB bug on odd
+// input) becomes an error; the parser is then not reused.
+func parseOne(q string) (stmt ast.StmtNode, err error) {
 	p := parserPool.Get().(*tidbparser.Parser)
-	defer parserPool.Put(p)
+	defer func() {
+		if r := recover(); r != nil {
+			stmt, err = nil, fmt.Errorf("parser panic: %v", r)
+			return
+		}
+		parserPool.Put(p)
+	}()
 	return p.ParseOneStmt(q, "", "")
 }
 
-func restore(n ast.Node) (string, error) {
+func restore(n ast.Node) (out string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = "", fmt.Errorf("restore panic: %v", r)
+		}
+	}()
 	var b strings.Builder
 	if err := n.Restore(format.NewRestoreCtx(restoreFlags, &b)); err != nil {
 		return "", err

@@ -3,7 +3,6 @@ package fingerprint
 import (
 	"strings"
 
-	tidbparser "github.com/pingcap/tidb/pkg/parser"
 	"github.com/pingcap/tidb/pkg/parser/ast"
 	"github.com/pingcap/tidb/pkg/parser/opcode"
 )
@@ -80,9 +79,7 @@ type Shape struct {
 // parser and returns its shape. It allocates and costs tens of
 // microseconds: call it once per fingerprint class.
 func ShapeOf(q string) (Shape, error) {
-	p := parserPool.Get().(*tidbparser.Parser)
-	defer parserPool.Put(p)
-	stmt, err := p.ParseOneStmt(q, "", "")
+	stmt, err := parseOne(q)
 	if err != nil {
 		return Shape{}, err
 	}

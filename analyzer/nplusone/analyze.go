@@ -468,14 +468,18 @@ func (d *Detector) instance(u *unit, root int32, from, to int32, b boundary) {
 			}
 		}
 	}
-	// Keep the path to qualifying nested children.
+	// Keep the path to qualifying nested children (up to a parentless
+	// root, which is a member).
 	any := false
 	for mi := range s.mem {
 		if s.mem[mi].qualify {
 			any = true
-			for p := s.groups[s.mem[mi].g].parent; p >= 0 && p != root; p = s.groups[p].parent {
+			for p := s.groups[s.mem[mi].g].parent; p >= 0 && (p != root || from < 0); p = s.groups[p].parent {
 				if pm := memberIndex(s.mem, p); pm >= 0 && !s.mem[pm].qualify {
 					s.mem[pm].path = true
+				}
+				if p == root {
+					break
 				}
 			}
 		}

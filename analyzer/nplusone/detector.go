@@ -2,6 +2,7 @@ package nplusone
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"time"
 
@@ -52,9 +53,9 @@ type Detector struct {
 	minQT, nQT, nNoQT int64
 	approx            bool
 
-	pool  []*unit
-	scr   scratch
-	final bool
+	pool    []*unit
+	scr     scratch
+	merging bool
 }
 
 // conn is the state of one connection.
@@ -81,7 +82,11 @@ type head struct {
 	buf  unit // records and key texts
 	tags []headTags
 	end  headEnd
-	endB boundary
+	endB boundary // headSplit: the boundary (certain whatever the state)
+	// The event that ended the head (headSession, headQuit, headKeyed):
+	// its label is computed on replay, with the full state.
+	endRec  rec
+	endUnit *unit // headKeyed: the unit the keyed statement went to
 }
 
 // headTags are the comment tags of one head record (for attribution).
@@ -93,10 +98,11 @@ type headTags struct {
 type headEnd uint8
 
 const (
-	headOpen  headEnd = iota // still open when this detector ended
-	headSplit                // a known boundary followed: close the unit
-	headQuit                 // the connection quit
-	headKeyed                // a keyed statement followed: leave the unit
+	headOpen    headEnd = iota // still open when this detector ended
+	headSplit                  // a known boundary followed: close the unit
+	headSession                // Connect / change user / reset followed
+	headQuit                   // the connection quit
+	headKeyed                  // a keyed statement followed: leave the unit
 )
 
 // New returns a Detector with cfg (zero fields take the defaults).
@@ -153,13 +159,18 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 		coarse = ev.End.Nanosecond() == 0
 		timed = true
 	}
+	// The clock before this event: the latest end seen (before the first
+	// event, none: an earlier chunk's clock then takes over in Merge).
 	before := d.clock
+	if !d.hasClock {
+		before = math.MinInt64
+	}
 	if timed {
 		if !d.hasClock || end > d.clock {
 			d.clock = end
 		}
 		if !d.hasClock {
-			d.first, before = end, end
+			d.first = end
 			d.hasClock = true
 		}
 		if d.isEarly && d.clock > d.first+d.earlySpan() {
@@ -170,30 +181,30 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 		d.file, d.firstFile, d.hasFile = ev.Pos.File, ev.Pos.File, true
 		d.files = append(d.files, ev.Pos.File)
 	} else if ev.Pos.File != d.file {
-		d.closeAll(bNone)
+		d.closeAll(bNone, before)
 		d.file = ev.Pos.File
 		d.files = append(d.files, ev.Pos.File)
 	}
 	d.n++
 	if d.n%sweepEvery == 0 {
-		d.sweep()
+		d.sweep(before) // not d.clock: this event's rules see the clock before it
 	}
 
 	switch ev.Kind {
 	case parser.KindConnect:
-		d.sessionSplit(ev.ConnID, bConnection, false)
+		d.sessionSplit(ev.ConnID, before, end, timed, false)
 		return
 	case parser.KindQuit:
-		d.sessionSplit(ev.ConnID, bConnection, true)
+		d.sessionSplit(ev.ConnID, before, end, timed, true)
 		return
 	case parser.KindCommand:
 		if ev.Command == "Change user" || ev.Command == "Reset Connection" {
-			d.sessionSplit(ev.ConnID, bConnection, false)
+			d.sessionSplit(ev.ConnID, before, end, timed, false)
 		}
 		return
 	case parser.KindAdmin:
 		if ev.Command == "Quit" {
-			d.sessionSplit(ev.ConnID, bConnection, true)
+			d.sessionSplit(ev.ConnID, before, end, timed, true)
 			return
 		}
 	}
@@ -420,7 +431,9 @@ func (d *Detector) newUnit() *unit {
 
 func (d *Detector) release(u *unit) {
 	u.done = true
-	if cap(u.recs) <= 4*d.cfg.MaxUnitStatements && len(d.pool) < 64 {
+	// Not while merging: the other detector's heads still compare unit
+	// pointers, and a reused unit would alias one.
+	if !d.merging && cap(u.recs) <= 4*d.cfg.MaxUnitStatements && len(d.pool) < 64 {
 		d.pool = append(d.pool, u)
 	}
 }
@@ -452,16 +465,20 @@ func (d *Detector) mayHaveState(r *rec) bool {
 	return r.clock <= d.first+d.earlySpan()
 }
 
-// sessionSplit handles Connect/Quit/change user: the connection's unit
-// ends; after Quit the connection is forgotten.
-func (d *Detector) sessionSplit(id uint64, b boundary, quit bool) {
+// sessionSplit handles Connect/Quit/change user at clock: the
+// connection's unit ends; after Quit the connection is forgotten.
+func (d *Detector) sessionSplit(id uint64, clock, at int64, timed, quit bool) {
 	c := d.conns[id]
 	if c == nil {
 		if !d.mayHaveState(nil) {
 			if quit {
 				return
 			}
-			d.conns[id] = &conn{id: id, startB: b}
+			c = &conn{id: id, startB: bConnection}
+			if timed {
+				c.lastEnd, c.lastWin, c.hasLast = at, d.win(at), true
+			}
+			d.conns[id] = c
 			return
 		}
 		// An earlier chunk may hold this connection's unit: record the
@@ -472,18 +489,61 @@ func (d *Detector) sessionSplit(id uint64, b boundary, quit bool) {
 		d.conns[id] = c
 	}
 	if c.head != nil {
-		c.head.end, c.head.endB = headSplit, b
+		c.head.end = headSession
 		if quit {
 			c.head.end = headQuit
 		}
+		c.head.endRec = rec{clock: clock}
 		c.head = nil
+	} else {
+		d.detach(c, d.sessionReason(c, clock))
 	}
-	d.detach(c, b)
 	if quit {
 		delete(d.conns, id)
 		return
 	}
-	*c = conn{id: id, startB: b}
+	*c = conn{id: id, startB: bConnection}
+	if timed {
+		// A connection that stays silent after Connect goes idle too.
+		c.lastEnd, c.lastWin, c.hasLast = at, d.win(at), true
+	}
+}
+
+// startLabel is how the unit r opens is labelled when the previous one
+// ended on b: after an idle connection, as after an unknown one (bNone),
+// since a sweep may have forgotten the connection before r arrived.
+func (d *Detector) startLabel(c *conn, r *rec, b boundary) boundary {
+	if d.idle(c, r.clock) {
+		return bNone
+	}
+	return b
+}
+
+// sessionReason labels the end of a connection's unit at a session
+// command: an idle connection the clock rule would have closed first
+// ended on a gap (so early sweeps do not change labels).
+func (d *Detector) sessionReason(c *conn, clock int64) boundary {
+	if d.idle(c, clock) {
+		return bGap
+	}
+	return bConnection
+}
+
+// idle is the clock rule: the connection has been silent for longer than
+// GapCap + Skew.
+func (d *Detector) idle(c *conn, clock int64) bool {
+	return c.hasLast && clock > c.lastEnd+int64((d.cfg.GapCap+d.cfg.Skew)/time.Microsecond)
+}
+
+// keyedReason labels the end of a connection's unit at a keyed statement.
+func (d *Detector) keyedReason(c *conn, r *rec) boundary {
+	if c.cur == nil {
+		return bContext
+	}
+	if split, b := d.split(c, r); split {
+		return b
+	}
+	return bContext
 }
 
 // detach ends the connection's attachment to its unit.
@@ -549,22 +609,22 @@ func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r rec, q []byt
 		d.conns[id] = c
 		if d.mayHaveState(&r) {
 			// The earlier unit of this connection (if any) ends here.
-			h := &head{conn: id, end: headKeyed}
+			h := &head{conn: id, end: headKeyed, endRec: r, endUnit: u}
 			d.heads = append(d.heads, h)
 		}
 	}
 	if c.head != nil {
-		c.head.end = headKeyed
+		c.head.end, c.head.endRec, c.head.endUnit = headKeyed, r, u
 		c.head = nil
 	}
 	if c.cur.resolve() != u {
-		d.detach(c, bContext)
+		d.detach(c, d.keyedReason(c, &r))
 		c.cur = u
 		u.refs++
 	}
 	c.ngaps, c.ctx = 0, r.ctx
 	c.afterCommit, c.afterRollback = false, false
-	c.setLast(&r)
+	c.setLast(&r, d.win(r.start))
 }
 
 // keyedContinues reports whether r (keyed) belongs to the open keyed unit
@@ -586,9 +646,11 @@ func (d *Detector) keyedClose(u *unit) {
 	d.finish(u)
 }
 
-func (c *conn) setLast(r *rec) {
+// setLast records r as the connection's latest statement (win is its
+// window index).
+func (c *conn) setLast(r *rec, win int64) {
 	if r.has(flagTime) {
-		c.lastEnd, c.hasLast = r.end, true
+		c.lastEnd, c.lastWin, c.hasLast = r.end, win, true
 		c.lastCoarse = r.has(flagCoarse)
 	}
 }
@@ -602,7 +664,7 @@ func (d *Detector) unkeyedEvent(id uint64, r rec, q []byte, tags []fingerprint.T
 			h := c.head
 			h.end, h.endB = headSplit, d.splitKind(c, &r)
 			c.head = nil
-			c.startB = h.endB
+			c.startB = d.startLabel(c, &r, h.endB)
 			c.cur = nil
 		} else {
 			// Unknown effect: keep it for the replay.
@@ -624,10 +686,7 @@ const maxHeadStatements = 1 << 20
 
 // note updates what head mode knows of a connection.
 func (c *conn) note(r *rec, win int64) {
-	if r.has(flagTime) {
-		c.lastWin = win
-	}
-	c.setLast(r)
+	c.setLast(r, win)
 	c.afterCommit = r.has(flagCommit)
 }
 
@@ -644,23 +703,27 @@ func (d *Detector) knownSplit(c *conn, r *rec) bool {
 		if d.win(r.start) != c.lastWin {
 			return true
 		}
-		gapCap := int64(d.cfg.GapCap / time.Microsecond)
-		if r.start-c.lastEnd > gapCap || r.clock > c.lastEnd+gapCap+int64(d.cfg.Skew/time.Microsecond) {
+		if r.start-c.lastEnd > int64(d.cfg.GapCap/time.Microsecond) || d.idle(c, r.clock) {
 			return true
 		}
 	}
 	return false
 }
 
-// splitKind names the boundary knownSplit found.
+// splitKind names the boundary knownSplit found, in split's order.
 func (d *Detector) splitKind(c *conn, r *rec) boundary {
-	if c.afterCommit {
-		return bTransaction
+	if d.idle(c, r.clock) {
+		return bGap
 	}
-	if r.has(flagTime) && d.win(r.start) != c.lastWin {
-		return bNone
+	if r.has(flagTime) {
+		if d.win(r.start) != c.lastWin {
+			return bNone
+		}
+		if r.start-c.lastEnd > int64(d.cfg.GapCap/time.Microsecond) {
+			return bGap
+		}
 	}
-	return bGap
+	return bTransaction
 }
 
 // step is the full state machine for an unkeyed statement (normal mode,
@@ -671,12 +734,10 @@ func (d *Detector) step(c *conn, r rec, q []byte, tags []fingerprint.Tag) {
 	}
 	split, b := d.split(c, &r)
 	if split {
+		start := d.startLabel(c, &r, b)
 		d.detach(c, b)
 		u := d.newUnit()
-		u.startB = b
-		if c.cur == nil && !c.hasLast {
-			u.startB = c.startB
-		}
+		u.startB = start
 		c.cur = u
 		u.refs = 1
 		c.ngaps, c.ctx = 0, 0
@@ -698,36 +759,43 @@ func (d *Detector) step(c *conn, r rec, q []byte, tags []fingerprint.Tag) {
 			u.attrs = attribution(tags)
 		}
 	}
-	if r.has(flagTime) {
-		c.lastWin = d.win(r.start)
-	}
-	c.setLast(&r)
-	pendingRollback := c.afterRollback && (r.has(flagBegin) || r.has(flagNoise))
+	c.setLast(&r, d.win(r.start))
+	// A ROLLBACK waits for the next real statement (a retry?), never
+	// across a unit boundary.
+	pendingRollback := !split && c.afterRollback && (r.has(flagBegin) || r.has(flagNoise))
 	c.afterCommit = r.has(flagCommit)
 	c.afterRollback = r.has(flagRollback) || pendingRollback
 }
 
-// split decides whether r starts a new unit on c, and why.
+// split decides whether r starts a new unit on c, and why. Rules whose
+// outcome head mode can know come first (window, idle, long gap, COMMIT),
+// so that both agree on the label.
 func (d *Detector) split(c *conn, r *rec) (bool, boundary) {
+	if d.idle(c, r.clock) {
+		return true, bGap // first: sweeps apply this rule early
+	}
 	if c.cur == nil {
 		return true, c.startB
 	}
-	if r.has(flagTime) && c.hasLast {
+	timed := r.has(flagTime) && c.hasLast
+	if timed {
 		if d.win(r.start) != c.lastWin {
 			return true, bNone
 		}
-		gapCap := int64(d.cfg.GapCap / time.Microsecond)
-		if r.clock > c.lastEnd+gapCap+int64(d.cfg.Skew/time.Microsecond) {
-			return true, bGap
-		}
-		if r.start-c.lastEnd > d.gapThreshold(c, r) {
+		if r.start-c.lastEnd > int64(d.cfg.GapCap/time.Microsecond) {
 			return true, bGap
 		}
 	}
 	if c.afterCommit {
 		return true, bTransaction
 	}
-	if c.afterRollback && !r.has(flagBegin) && !r.has(flagNoise) && !d.retryOf(c, r) {
+	if timed && r.start-c.lastEnd > d.gapThreshold(c, r) {
+		return true, bGap
+	}
+	// After a ROLLBACK, a retry continues the unit; anything else starts a
+	// new one. On a request-keyed unit the request goes on either way
+	// (and its earlier records may lie in another chunk).
+	if c.afterRollback && c.cur.resolve().key == "" && !r.has(flagBegin) && !r.has(flagNoise) && !d.retryOf(c, r) {
 		return true, bTransaction
 	}
 	if r.ctx != 0 && c.ctx != 0 && r.ctx != c.ctx {
@@ -791,17 +859,17 @@ func (d *Detector) retryOf(c *conn, r *rec) bool {
 	return false
 }
 
-// sweep forgets idle connections and closes idle keyed units. It applies
-// the same clock rules the next statement would, so it changes no result.
-func (d *Detector) sweep() {
+// sweep forgets idle connections and closes idle keyed units at clock.
+// It applies the clock rules every later statement applies (their clock
+// is at least this one), so it changes no result.
+func (d *Detector) sweep(clock int64) {
 	if !d.hasClock || d.isEarly {
 		return
 	}
-	gapCap := int64(d.cfg.GapCap / time.Microsecond)
 	idle := int64(d.cfg.RequestIdle / time.Microsecond)
 	skew := int64(d.cfg.Skew / time.Microsecond)
 	for id, c := range d.conns {
-		if c.hasLast && d.clock > c.lastEnd+gapCap+skew {
+		if d.idle(c, clock) {
 			if c.head != nil {
 				c.head.end, c.head.endB = headSplit, bGap
 				c.head = nil
@@ -811,20 +879,25 @@ func (d *Detector) sweep() {
 		}
 	}
 	for _, u := range d.keyed {
-		if u.hasLast && d.clock > u.lastEnd+idle+skew {
+		if u.hasLast && clock > u.lastEnd+idle+skew {
 			d.keyedClose(u)
 		}
 	}
 }
 
-// closeAll ends every unit (end of a file or of the input).
-func (d *Detector) closeAll(b boundary) {
+// closeAll ends every unit (end of a file or of the input) at clock.
+// Connections the clock rule would already have closed end on a gap.
+func (d *Detector) closeAll(b boundary, clock int64) {
 	for id, c := range d.conns {
+		cb := b
+		if d.idle(c, clock) {
+			cb = bGap
+		}
 		if c.head != nil {
-			c.head.end, c.head.endB = headSplit, b
+			c.head.end, c.head.endB = headSplit, cb
 			c.head = nil
 		}
-		d.detach(c, b)
+		d.detach(c, cb)
 		delete(d.conns, id)
 	}
 	for _, u := range d.keyed {

@@ -177,6 +177,12 @@ type occChild struct {
 func (d *Detector) record(u *unit, o *occurrence, capture func() *sugInput) {
 	fps := make([]string, 0, len(o.kids))
 	for _, k := range o.kids {
+		if k.depth > 1 && k.parent != nil {
+			// A nested child is keyed with the class that drove it, so
+			// one key always has one loop structure.
+			fps = append(fps, k.ci.fp+"\x00<"+k.parent.fp)
+			continue
+		}
 		fps = append(fps, k.ci.fp)
 	}
 	pfp := ""

@@ -20,6 +20,8 @@ func (d *Detector) Merge(other analyzer.Detector) {
 	// d is now the state of everything read so far: it observes no more
 	// (a detector that observes is never merged into).
 	d.isEarly, d.early = false, nil
+	d.merging = true
+	defer func() { d.merging = false }()
 
 	// One classInfo per class: map n's onto d's.
 	cmap := map[*classInfo]*classInfo{}
@@ -54,7 +56,7 @@ func (d *Detector) Merge(other analyzer.Detector) {
 	// Files, clocks.
 	if n.hasFile {
 		if d.hasFile && n.firstFile != d.file {
-			d.closeAll(bNone) // a new file: nothing continues
+			d.closeAll(bNone, d.clock) // a new file: nothing continues
 		}
 		for i, f := range n.files {
 			if i == 0 && len(d.files) > 0 && d.files[len(d.files)-1] == f {
@@ -84,6 +86,9 @@ func (d *Detector) Merge(other analyzer.Detector) {
 		cur := d.keyed[h.key]
 		first := h.firstKeyed
 		clock(&first)
+		if m := cmap[first.ci]; m != nil {
+			first.ci = m
+		}
 		if cur != nil && d.keyedContinues(cur, &first, first.clock) {
 			cur.absorb(h, d.cfg.MaxUnitStatements)
 			if h.hasLast {
@@ -133,17 +138,28 @@ func (d *Detector) Merge(other analyzer.Detector) {
 			}
 			d.step(c, r, q, tags)
 		}
+		end := h.endRec
+		clock(&end)
+		if m := cmap[end.ci]; m != nil {
+			end.ci = m
+		}
 		switch h.end {
 		case headSplit:
 			d.detach(c, h.endB)
-			if n.conns[h.conn] == nil {
-				delete(d.conns, h.conn)
-			}
+		case headSession:
+			d.detach(c, d.sessionReason(c, end.clock))
 		case headQuit:
-			d.detach(c, bConnection)
+			d.detach(c, d.sessionReason(c, end.clock))
 			delete(d.conns, h.conn)
 		case headKeyed:
-			d.detach(c, bContext)
+			if c.cur.resolve() != h.endUnit.resolve() {
+				d.detach(c, d.keyedReason(c, &end))
+			}
+		}
+		if h.end != headOpen && h.end != headQuit && n.conns[h.conn] == nil {
+			// n forgot the connection later (idle): so does d.
+			d.detach(c, bGap)
+			delete(d.conns, h.conn)
 		}
 	}
 
@@ -195,7 +211,7 @@ func (d *Detector) Merge(other analyzer.Detector) {
 		d.minQT = n.minQT
 	}
 	d.approx = d.approx || n.approx
-	d.sweep()
+	d.sweep(d.clock)
 }
 
 // earlierPos orders two input positions; files not yet in d's list are

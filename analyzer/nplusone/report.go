@@ -21,7 +21,7 @@ func (d *Detector) Findings(o analyzer.ReportOptions) []analyzer.Finding {
 		t = New(d.cfg)
 		t.Merge(d)
 	}
-	t.closeAll(bNone)
+	t.closeAll(bNone, t.clock)
 	return t.report(o)
 }
 
