@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/sqlsift/sqlsift/analyzer"
@@ -51,19 +52,7 @@ func Markdown(out io.Writer, r *analyzer.Report, o Options) error {
 	if r.Remainder.Classes > 0 {
 		fmt.Fprintf(w, "\n%d more classes (%d calls, %s of time) not listed.\n", r.Remainder.Classes, r.Remainder.Events, Percent(r.Remainder.TimeShare))
 	}
-	if len(r.Findings) > 0 {
-		fmt.Fprintf(w, "\n## Findings\n\n")
-		for i, f := range r.Findings {
-			fmt.Fprintf(w, "%d. **%s** (%s, %s confidence): %s\n", i+1, f.Severity, f.Kind, f.Confidence, mdText(f.Message))
-			if f.Suggestion != "" {
-				fmt.Fprintf(w, "\n   ```sql\n")
-				for _, line := range strings.Split(f.Suggestion, "\n") {
-					fmt.Fprintf(w, "   %s\n", line)
-				}
-				fmt.Fprintf(w, "   ```\n\n")
-			}
-		}
-	}
+	mdFindings(w, r)
 	for i, c := range r.Classes {
 		if i >= o.Detail {
 			break
@@ -111,3 +100,71 @@ func mdCell(s string) string {
 }
 
 func mdText(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+// mdFindings writes the findings ranked by waste: the message, the
+// evidence, the suggestion with its SQL rewrites as code blocks, notes
+// and example locations.
+func mdFindings(w io.Writer, r *analyzer.Report) {
+	if len(r.Findings) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n## Findings\n\nRanked by estimated wasted time.\n\n")
+	for i, f := range r.Findings {
+		kind := f.Kind
+		if f.Variant != "" {
+			kind += "/" + f.Variant
+		}
+		fmt.Fprintf(w, "%d. **%s** (%s, %s confidence): %s\n", i+1, f.Severity, kind, f.Confidence, mdText(f.Message))
+		meta := []string{"key `" + f.Key + "`"}
+		if f.Boundary != "" {
+			meta = append(meta, "boundary: "+f.Boundary)
+		}
+		keys := make([]string, 0, len(f.Attribution))
+		for k := range f.Attribution {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			meta = append(meta, k+": "+mdCode(f.Attribution[k]))
+		}
+		fmt.Fprintf(w, "\n   %s\n", strings.Join(meta, " · "))
+		if f.Suggestion != "" {
+			fmt.Fprintln(w)
+			inCode := false
+			for _, line := range strings.Split(f.Suggestion, "\n") {
+				sql := strings.TrimSpace(line)
+				isSQL := false
+				for _, rw := range f.Rewrites {
+					isSQL = isSQL || rw == sql
+				}
+				switch {
+				case isSQL && !inCode:
+					fmt.Fprintf(w, "   ```sql\n   %s\n", sql)
+					inCode = true
+				case isSQL:
+					fmt.Fprintf(w, "   %s\n", sql)
+				default:
+					if inCode {
+						fmt.Fprintf(w, "   ```\n")
+						inCode = false
+					}
+					fmt.Fprintf(w, "   %s\n", mdText(line))
+				}
+			}
+			if inCode {
+				fmt.Fprintf(w, "   ```\n")
+			}
+		}
+		for _, n := range f.Notes {
+			fmt.Fprintf(w, "   - note: %s\n", mdText(n))
+		}
+		for _, ex := range f.Examples {
+			loc := fmt.Sprintf("%s:%d", ex.File, ex.Line)
+			if ex.EndLine > ex.Line {
+				loc += fmt.Sprintf("-%d", ex.EndLine)
+			}
+			fmt.Fprintf(w, "   - seen at `%s` (%d repeats)\n", loc, ex.Count)
+		}
+		fmt.Fprintln(w)
+	}
+}

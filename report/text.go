@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
@@ -200,17 +201,44 @@ func textFindings(w io.Writer, r *analyzer.Report) {
 	fmt.Fprintf(w, "\nFindings (%d, ranked by wasted time)\n", len(r.Findings))
 	for i, f := range r.Findings {
 		fmt.Fprintf(w, "\n%d. [%s/%s] %s\n", i+1, f.Severity, f.Confidence, f.Message)
+		kind := f.Kind
+		if f.Variant != "" {
+			kind += "/" + f.Variant
+		}
+		meta := []string{kind, "key " + f.Key}
+		if f.Boundary != "" {
+			meta = append(meta, "boundary "+f.Boundary)
+		}
+		for _, k := range sortedKeys(f.Attribution) {
+			meta = append(meta, k+"="+f.Attribution[k])
+		}
+		fmt.Fprintf(w, "   %s\n", strings.Join(meta, " · "))
 		if f.Suggestion != "" {
 			for _, line := range strings.Split(f.Suggestion, "\n") {
 				fmt.Fprintf(w, "   %s\n", line)
 			}
 		}
+		for _, n := range f.Notes {
+			fmt.Fprintf(w, "   note: %s\n", n)
+		}
 		for _, ex := range f.Examples {
 			fmt.Fprintf(w, "   seen at %s:%d", ex.File, ex.Line)
+			if ex.EndLine > ex.Line {
+				fmt.Fprintf(w, "-%d", ex.EndLine)
+			}
 			if ex.Count > 0 {
 				fmt.Fprintf(w, " (%d repeats)", ex.Count)
 			}
 			fmt.Fprintln(w)
 		}
 	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/sqlsift/sqlsift/analyzer/nplusone"
 	"github.com/sqlsift/sqlsift/parser"
 	"github.com/sqlsift/sqlsift/parser/genlog"
+	"github.com/sqlsift/sqlsift/parser/input"
 	"github.com/sqlsift/sqlsift/parser/slowlog"
 )
 
@@ -468,4 +469,93 @@ func labelledKeys(t *testing.T, lf logFile) map[string]string {
 		}
 	}
 	return out
+}
+
+// TestFixtureByteChunks runs the real -j path: the slow log is split into
+// byte ranges at entry boundaries (input.Plan), each read by its own
+// reader and Aggregator, merged in order; findings equal the serial read.
+func TestFixtureByteChunks(t *testing.T) {
+	raw := gunzip(t, slowFixture)
+	old := input.MinChunk
+	defer func() { input.MinChunk = old }()
+	input.MinChunk = 16 << 10
+	opts := analyzer.Options{NewDetector: nplusone.Factory(nplusone.Config{})}
+	read := func(n int) string {
+		ra := bytes.NewReader(raw)
+		size := int64(len(raw))
+		plan, err := input.NewPlan(ra, size, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 1 && plan.Len() < 2 {
+			t.Fatalf("no split into %d chunks", n)
+		}
+		for i := 0; i < plan.Len(); i++ {
+			if err := plan.Summarize(i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		total := analyzer.New(opts)
+		var prev input.Chunk
+		var prevStop int64
+		var prevState slowlog.State
+		for i := 0; i < plan.Len(); i++ {
+			c, err := plan.Chunk(i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// As the CLI does: a chunk that started wrong is re-read from
+			// where the previous reader stopped.
+			if i > 0 && (prevStop != c.Start || prevState != c.State) {
+				nl, err := input.CountLines(ra, prev.Start, prevStop)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.Start, c.State, c.Line = prevStop, prevState, prev.Line+nl
+			}
+			a := analyzer.New(opts)
+			r := input.ChunkReader(ra, c, c.State, size, parser.Options{File: "slow.log", Warn: a.Warn})
+			for {
+				var ev parser.Event
+				err := r.Next(&ev)
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				a.Add(&ev)
+			}
+			prev, prevStop, prevState = c, r.Stopped(), r.State()
+			total.Merge(a)
+		}
+		return mustJSON(t, total.Report(analyzer.ReportOptions{}).Findings)
+	}
+	want := read(1)
+	if !strings.Contains(want, nplusone.KindNPlusOne) {
+		t.Fatal("no finding in the serial read")
+	}
+	for _, n := range []int{2, 4, 16, 64} {
+		if got := read(n); got != want {
+			t.Errorf("-j %d differs:\n%s", n, cmp.Diff(want, got))
+		}
+	}
+}
+
+func gunzip(t *testing.T, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -282,9 +282,12 @@ func (d *Detector) message(fa *findingAgg, main *childAgg) string {
 		}
 	}
 	switch {
+	case len(nested) > 0 && fa.parent != nil:
+		fmt.Fprintf(&b, "Nested %s (N+1+M): %s queried per row of %s, then %s per row of those",
+			title, strings.Join(direct, ", "), table(fa.parent), strings.Join(nested, ", "))
 	case len(nested) > 0:
-		fmt.Fprintf(&b, "N+1+M (%s): %s queried per row of %s, then %s per row of those",
-			strings.ToLower(title), strings.Join(direct, ", "), table(fa.parent), strings.Join(nested, ", "))
+		fmt.Fprintf(&b, "Nested %s (N+1+M): %s queried in a loop (parent not identified), then %s per row of those",
+			title, strings.Join(direct, ", "), strings.Join(nested, ", "))
 	case len(direct) > 1:
 		fmt.Fprintf(&b, "Polymorphic %s: %s each queried per row of %s", title, strings.Join(direct, ", "), table(fa.parent))
 	case fa.parent != nil:

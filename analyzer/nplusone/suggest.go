@@ -129,7 +129,7 @@ func (d *Detector) suggest(fa *findingAgg, main *childAgg, redact bool) (string,
 	if usesIn {
 		lines = append(lines, inCaveat)
 	}
-	if h := ormHint(fa.attr); h != "" {
+	if h := ormHint(fa.attr, main.variant); h != "" {
 		lines = append(lines, h)
 	}
 	return strings.Join(lines, "\n"), rewrites
@@ -156,8 +156,9 @@ func (fa *findingAgg) sugChild(id string) *sugChild {
 	return nil
 }
 
-// ormHint names the eager-loading API of the framework the comments name.
-func ormHint(attr []fingerprint.Tag) string {
+// ormHint names the eager-loading (or bulk-write) API of the framework
+// the comments name.
+func ormHint(attr []fingerprint.Tag, variant string) string {
 	var s string
 	for _, t := range attr {
 		switch strings.ToLower(t.Key) {
@@ -165,8 +166,24 @@ func ormHint(attr []fingerprint.Tag) string {
 			s += " " + strings.ToLower(t.Value)
 		}
 	}
+	rails := strings.Contains(s, "rails") || strings.Contains(s, "active_record") || strings.Contains(s, "activerecord")
+	if variant == variantInsert || variant == variantWrite {
+		switch {
+		case s == "":
+			return ""
+		case rails:
+			return "Rails: insert_all / upsert_all, update_all / delete_all on a relation of the keys."
+		case strings.Contains(s, "django"):
+			return "Django: bulk_create() / bulk_update(), or queryset.filter(pk__in=...).update()."
+		case strings.Contains(s, "gorm"):
+			return "GORM: CreateInBatches(), or Where(\"id IN ?\", ids).Updates()."
+		case strings.Contains(s, "hibernate") || strings.Contains(s, "spring"):
+			return "JPA/Hibernate: hibernate.jdbc.batch_size with ordered inserts/updates, or a bulk JPQL UPDATE."
+		}
+		return "Build one statement for all rows (a multi-row VALUES list, or WHERE key IN (...)) instead of one per row."
+	}
 	switch {
-	case strings.Contains(s, "rails") || strings.Contains(s, "active_record") || strings.Contains(s, "activerecord"):
+	case rails:
 		return "Rails: preload the association with includes(:assoc) / preload(:assoc); for counts use counter_cache."
 	case strings.Contains(s, "django"):
 		return "Django: select_related() for to-one relations, prefetch_related() for to-many."

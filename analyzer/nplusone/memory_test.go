@@ -1,0 +1,60 @@
+package nplusone
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/sqlsift/sqlsift/analyzer"
+	"github.com/sqlsift/sqlsift/parser"
+)
+
+// Memory must not grow with the log: a slow log of 40 000 short-lived
+// connections (no Quit lines, as slow logs have none), one request each,
+// over 67 minutes. Idle connections and request units are forgotten;
+// heads are kept only for the detector's first minutes.
+func TestMemoryBounded(t *testing.T) {
+	d := New(Config{})
+	a := analyzer.New(analyzer.Options{NewDetector: func() analyzer.Detector { return d }})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var off int64
+	maxConns, maxKeyed := 0, 0
+	const requests = 40000
+	for i := 0; i < requests; i++ {
+		at := t0.Add(time.Duration(i) * 100 * time.Millisecond)
+		comment := ""
+		if i%3 == 0 {
+			comment = fmt.Sprintf(" /*request_id='r%d'*/", i)
+		}
+		for k := 0; k < 5; k++ {
+			q := fmt.Sprintf("SELECT * FROM users WHERE id = %d%s", i*5+k, comment)
+			ev := parser.Event{Kind: parser.KindQuery, ConnID: uint64(i + 1), Query: []byte(q),
+				Has: parser.HasStart | parser.HasEnd | parser.HasQueryTime | parser.HasRowsSent | parser.HasConnID,
+				Start: at, End: at.Add(100 * time.Microsecond), QueryTime: 100, RowsSent: 1,
+				Pos: parser.Pos{File: "big.log", Line: int(off/100) + 1, Offset: off}}
+			off += 100
+			at = at.Add(200 * time.Microsecond)
+			a.Add(&ev)
+		}
+		if i > 3000 { // past the early span (190 s), when nothing is forgotten
+			maxConns = max(maxConns, len(d.conns))
+			maxKeyed = max(maxKeyed, len(d.keyed))
+		}
+	}
+	// Connections idle for GapCap + Skew (70 s) are forgotten: about 700
+	// at 10 requests per second, plus up to one sweep period.
+	if maxConns > 1500 {
+		t.Errorf("up to %d connections kept (of %d)", maxConns, requests)
+	}
+	if maxKeyed > 1500 {
+		t.Errorf("up to %d request units kept", maxKeyed)
+	}
+	// Heads only for connections first seen in the early span (190 s).
+	if len(d.heads) > 2500 {
+		t.Errorf("%d heads kept", len(d.heads))
+	}
+	if len(d.pool) > 64 {
+		t.Errorf("unit pool grew to %d", len(d.pool))
+	}
+	t.Logf("max connections %d, max request units %d, heads %d", maxConns, maxKeyed, len(d.heads))
+}
