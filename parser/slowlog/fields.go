@@ -1,6 +1,9 @@
 package slowlog
 
 import (
+	"encoding/binary"
+	"time"
+
 	"github.com/sqlsift/sqlsift/parser"
 )
 
@@ -57,29 +60,307 @@ func (r *Reader) header(ev *parser.Event, l srcLine, k uint8) {
 		e.maxRank = rk
 	}
 	b := trimEOL(l.b)
-	switch k {
-	case lkTime:
+	if k == lkTime {
 		r.timeLine(ev, l, b[len("# Time:"):])
 		return
+	}
+	if l.more && k != lkUserHost && k != lkIndentKV {
+		return
+	}
+	r.lineFx(b, k, l.more).apply(ev, e)
+}
+
+// lineFx returns what header line b does, from the cache when the same
+// line was seen before (see fxCache).
+func (r *Reader) lineFx(b []byte, k uint8, long bool) *lineFx {
+	c := &r.fxc
+	gi := gateIndex(b)
+	g := &c.gates[gi]
+	try := false
+	if k != lkQueryTime && !long && len(b) <= maxFxLine && !noLineCache {
+		try = g.open()
+		if try {
+			if fx := c.get(b); fx != nil {
+				g.hit()
+				return fx
+			}
+			g.miss()
+		}
+	}
+	fx := &r.fx
+	fx.reset()
+	w := r.warnings
+	switch k {
 	case lkUserHost:
-		r.userHostLine(ev, b[2:])
-		return
+		r.userHostFx(fx, b[2:])
 	case lkIndentKV:
-		r.kv(ev, trimSpace(b), false)
-		return
+		r.kvFx(fx, trimSpace(b), false)
+	default:
+		// '#' lines: "# Key: value  Key: value", "#   InnoDB_...", "# explain: ...",
+		// "# Warnings", "# No InnoDB statistics ...", "#".
+		body := trimSpace(b[1:])
+		t := &c.tmpls[gi]
+		if t.ok && len(body) > 0 && !noLineCache && r.tmplParse(t, fx, body) {
+			break
+		}
+		fx.reset()
+		tok, _ := nextToken(body)
+		n := keyLen(tok)
+		if n >= 0 && string(tok[:n]) != "explain" {
+			t.connLine = string(tok[:n]) == "Thread_id"
+			r.kvFxRec(fx, body, t.connLine, t)
+		}
 	}
-	if l.more {
-		return
+	if try && r.warnings == w {
+		c.put(b, fx)
 	}
-	// '#' lines: "# Key: value  Key: value", "#   InnoDB_...", "# explain: ...",
-	// "# Warnings", "# No InnoDB statistics ...", "#".
-	body := trimSpace(b[1:])
-	tok, _ := nextToken(body)
-	n := keyLen(tok)
-	if n < 0 || string(tok[:n]) == "explain" {
-		return
+	return fx
+}
+
+// noLineCache turns the header line cache and templates off (tests compare
+// the reader with and without them).
+var noLineCache = false
+
+// maxFxLine is the longest header line the cache keeps.
+const maxFxLine = 512
+
+// lineFx is what one header line does to an entry. Header lines repeat
+// (the same user and host, the same thread and schema, the same row
+// counts), so a line's effect is parsed once and replayed from fxCache.
+type lineFx struct {
+	has                                             parser.Has // typed fields set
+	queryTime, lockTime                             int64
+	rowsSent, rowsExamined, rowsAffected, bytesSent int64
+	errno                                           int32
+	connID, threadID                                uint64
+	set                                             uint8 // fxUser...: string fields and entry flags set
+	user, host, ip, db                              string
+	schemaEOL                                       bool // the line ended with a Schema: value
+	startTZ                                         int32
+	start, end                                      time.Time
+	extra                                           []parser.Attr
+}
+
+const (
+	fxUser uint8 = 1 << iota
+	fxHost
+	fxIP
+	fxSchema
+	fxMariaDB
+	fxStart
+	fxEnd
+	fxTZ
+)
+
+func (fx *lineFx) reset() {
+	x := fx.extra[:0]
+	*fx = lineFx{extra: x}
+}
+
+// apply does to ev and e what parsing the line did.
+func (fx *lineFx) apply(ev *parser.Event, e *entry) {
+	if h := fx.has; h != 0 {
+		if h&parser.HasQueryTime != 0 {
+			ev.QueryTime = fx.queryTime
+		}
+		if h&parser.HasLockTime != 0 {
+			ev.LockTime = fx.lockTime
+		}
+		if h&parser.HasRowsSent != 0 {
+			ev.RowsSent = fx.rowsSent
+		}
+		if h&parser.HasRowsExamined != 0 {
+			ev.RowsExamined = fx.rowsExamined
+		}
+		if h&parser.HasRowsAffected != 0 {
+			ev.RowsAffected = fx.rowsAffected
+		}
+		if h&parser.HasBytesSent != 0 {
+			ev.BytesSent = fx.bytesSent
+		}
+		if h&parser.HasErrno != 0 {
+			ev.Errno = fx.errno
+		}
+		if h&parser.HasConnID != 0 {
+			ev.ConnID = fx.connID
+		}
+		if h&parser.HasThreadID != 0 {
+			ev.ThreadID = fx.threadID
+		}
+		ev.Has |= h
 	}
-	r.kv(ev, body, string(tok[:n]) == "Thread_id")
+	if s := fx.set; s != 0 {
+		if s&fxUser != 0 {
+			ev.User = fx.user
+		}
+		if s&fxHost != 0 {
+			ev.Host = fx.host
+		}
+		if s&fxIP != 0 {
+			ev.IP = fx.ip
+		}
+		if s&fxSchema != 0 {
+			e.hasSchema = true
+			ev.DB = fx.db
+		}
+		if s&fxMariaDB != 0 {
+			e.mariadb = true
+		}
+		if s&fxStart != 0 {
+			e.start, e.hasStart = fx.start, true
+		}
+		if s&fxEnd != 0 {
+			e.end, e.hasEnd = fx.end, true
+		}
+		if s&fxTZ != 0 {
+			e.startTZ = fx.startTZ
+		}
+	}
+	e.schemaEOL = fx.schemaEOL
+	if len(fx.extra) > 0 {
+		ev.Extra = append(ev.Extra, fx.extra...)
+	}
+}
+
+// fxCache maps header lines to their effects: a 2-way set-associative
+// table with a cheap word hash (a Go map's string hashing and probing cost
+// more than parsing a short line). Per kind of line a gate stops looking
+// lines up when they rarely repeat (a transaction id, per-statement
+// timings).
+type fxCache struct {
+	sets  [1 << fxBits][2]*fxEntry
+	gates [64]fxGate
+	tmpls [64]lineTmpl // by gateIndex
+}
+
+// lineTmpl is the shape of the last header line of a kind whose values
+// were all numbers: the text before each value (key, ':' and blanks) and
+// the value's field. A line of the same shape (the per-statement
+// "# Query_time: ..." line, which the cache cannot serve) is parsed by
+// comparing that text and scanning the numbers. kvFx tokenizes the same
+// bytes the same way, so both give the same effect.
+type lineTmpl struct {
+	ok       bool
+	connLine bool
+	text     []byte  // the separators, concatenated
+	ends     []int32 // where each separator ends in text
+	codes    []uint8
+}
+
+// tmplParse parses body with t into fx; false means the shape differs (fx
+// is then partly filled).
+func (r *Reader) tmplParse(t *lineTmpl, fx *lineFx, body []byte) bool {
+	p, s0 := 0, 0
+	for i, code := range t.codes {
+		sep := t.text[s0:t.ends[i]]
+		s0 = int(t.ends[i])
+		if len(body)-p <= len(sep) || string(body[p:p+len(sep)]) != string(sep) {
+			return false
+		}
+		p += len(sep)
+		if body[p]-'0' > 9 {
+			return false
+		}
+		m, ok := r.numField(fx, code, body, p, t.connLine)
+		if !ok {
+			return false
+		}
+		p = m
+	}
+	return p == len(body)
+}
+
+type fxEntry struct {
+	key []byte // reused: a replaced entry costs no allocation
+	fx  lineFx
+}
+
+const fxBits = 9
+
+// lineHash hashes b a word at a time (use its high bits).
+func lineHash(b []byte) uint64 {
+	h := uint64(len(b)) * 0x9E3779B97F4A7C15
+	for len(b) >= 8 {
+		h = (h ^ binary.LittleEndian.Uint64(b)) * 0xff51afd7ed558ccd
+		b = b[8:]
+	}
+	for _, c := range b {
+		h = (h ^ uint64(c)) * 0x100000001b3
+	}
+	h ^= h >> 33 // mix the low bits up: the table is indexed by the high ones
+	h *= 0xc4ceb9fe1a85ec53
+	return h ^ h>>33
+}
+
+func (c *fxCache) get(b []byte) *lineFx {
+	set := &c.sets[lineHash(b)>>(64-fxBits)]
+	if e := set[0]; e != nil && string(e.key) == string(b) {
+		return &e.fx
+	}
+	if e := set[1]; e != nil && string(e.key) == string(b) {
+		set[0], set[1] = e, set[0] // most recently used first
+		return &e.fx
+	}
+	return nil
+}
+
+func (c *fxCache) put(b []byte, fx *lineFx) {
+	set := &c.sets[lineHash(b)>>(64-fxBits)]
+	e := set[1]
+	if e == nil {
+		e = new(fxEntry)
+	}
+	e.key = append(e.key[:0], b...)
+	x := e.fx.extra[:0]
+	e.fx = *fx
+	e.fx.extra = append(x, fx.extra...)
+	set[0], set[1] = e, set[0]
+}
+
+type fxGate struct {
+	tries, hits, skips uint32
+}
+
+// gateIndex classifies a header line by its first key: "# Thread_id",
+// "# Rows_affected".
+func gateIndex(b []byte) int {
+	var h uint
+	if len(b) > 3 {
+		h = uint(b[2])*31 + uint(b[3])
+	}
+	return int(h & 63)
+}
+
+// open says whether to use the cache for this line: always at first, then
+// while at least a quarter of the lookups hit (with a retry now and then).
+func (g *fxGate) open() bool {
+	if g.tries < 64 || g.hits*4 >= g.tries {
+		return true
+	}
+	g.skips++
+	return g.skips&1023 == 0
+}
+
+func (g *fxGate) hit() {
+	g.hits++
+	g.count()
+}
+
+func (g *fxGate) miss() { g.count() }
+
+func (g *fxGate) count() {
+	g.tries++
+	if g.tries >= 1<<12 {
+		g.tries, g.hits = g.tries/2, g.hits/2
+	}
+}
+
+// kv parses "Key: value" pairs into ev (for lines that are not cached).
+func (r *Reader) kv(ev *parser.Event, b []byte, connLine bool) {
+	fx := &r.fx
+	fx.reset()
+	r.kvFx(fx, b, connLine)
+	fx.apply(ev, &r.e)
 }
 
 // timeLine parses "# Time: <ts>" (possibly followed by "# User@Host: ..."
@@ -95,7 +376,10 @@ func (r *Reader) timeLine(ev *parser.Event, l srcLine, b []byte) {
 	}
 	rest := b[n:]
 	if j := indexString(rest, "# User@Host:"); j >= 0 {
-		r.userHostLine(ev, rest[j+2:])
+		fx := &r.fx
+		fx.reset()
+		r.userHostFx(fx, rest[j+2:])
+		fx.apply(ev, &r.e)
 		if e := &r.e; e.maxRank < 1 {
 			e.maxRank = 1
 		}
@@ -111,33 +395,44 @@ func indexString(b []byte, s string) int {
 	return -1
 }
 
-// userHostLine parses "User@Host: priv[user] @ host [ip]  Id: N" (and
+// userHostFx parses "User@Host: priv[user] @ host [ip]  Id: N" (and
 // pt-query-digest's synthetic "User: ..." and "Client: ip:port").
-func (r *Reader) userHostLine(ev *parser.Event, b []byte) {
+func (r *Reader) userHostFx(fx *lineFx, b []byte) {
 	switch {
 	case hasPrefix(b, "User@Host:"):
 		b = b[len("User@Host:"):]
 	case hasPrefix(b, "User:"):
 		b = b[len("User:"):]
 	case hasPrefix(b, "Client:"):
-		ev.Host = r.in.get(trimSpace(b[len("Client:"):]))
+		fx.host, fx.set = r.in.get(trimSpace(b[len("Client:"):])), fx.set|fxHost
 		return
 	}
 	user, host, ip, id, hasID := userHost(trimSpace(b))
-	ev.User = r.in.get(user)
-	ev.Host = r.in.get(host)
-	ev.IP = r.in.get(ip)
+	fx.user = r.in.get(user)
+	fx.host = r.in.get(host)
+	fx.ip = r.in.get(ip)
+	fx.set |= fxUser | fxHost | fxIP
 	if hasID {
-		ev.ConnID = id
-		ev.Has |= parser.HasConnID
+		fx.connID = id
+		fx.has |= parser.HasConnID
 	}
 }
 
-// kv parses whitespace-separated "Key: value" pairs. Values may be empty
+// kvFx parses whitespace-separated "Key: value" pairs. Values may be empty
 // ("Schema:   QC_hit: No") or glued to the key ("Rows_examined:40").
 // connLine says a Thread_id on this line is the connection id (Percona
 // and MariaDB "# Thread_id: N  Schema: ..."), not log_slow_extra's.
-func (r *Reader) kv(ev *parser.Event, b []byte, connLine bool) {
+func (r *Reader) kvFx(fx *lineFx, b []byte, connLine bool) {
+	r.kvFxRec(fx, b, connLine, nil)
+}
+
+// kvFxRec is kvFx that also records the line's shape into t (if not nil)
+// when every value is a number.
+func (r *Reader) kvFxRec(fx *lineFx, b []byte, connLine bool, t *lineTmpl) {
+	prev := 0 // end of the last value, for t
+	if t != nil {
+		t.ok, t.text, t.ends, t.codes = false, t.text[:0], t.ends[:0], t.codes[:0]
+	}
 	slot := int(b[0]&3) * 32
 	i, n := 0, len(b)
 	for pos := 0; ; pos++ {
@@ -145,16 +440,19 @@ func (r *Reader) kv(ev *parser.Event, b []byte, connLine bool) {
 			i++
 		}
 		if i == n {
+			if t != nil && prev == n && len(t.codes) > 0 {
+				t.ok = true
+			}
 			return
 		}
 		// Header lines repeat, so first try the key seen at this position
-		// of a line like this one: one comparison instead of a scan and
-		// a map lookup.
+		// of a line like this one: a word comparison instead of a scan
+		// and a map lookup.
 		var ki keyInfo
 		j := i
 		c := pos&31 + slot
-		if k := r.kcache[c].name; len(k) > 0 && i+len(k) < n && b[i+len(k)] == ':' && string(b[i:i+len(k)]) == k {
-			ki, j = r.kcache[c], i+len(k)+1
+		if ce := &r.kcache[c]; ce.match(b, i) {
+			ki, j = ce.ki, i+len(ce.ki.name)+1
 		} else {
 			// Token: a key if it is an identifier followed by ':'.
 			for j < n && identTab[b[j]] {
@@ -164,47 +462,170 @@ func (r *Reader) kv(ev *parser.Event, b []byte, connLine bool) {
 				for i < n && !spaceTab[b[i]] {
 					i++
 				}
+				t = nil
 				continue
 			}
 			ki = r.keyInfo(b[i:j])
 			j++ // ':'
 			if pos < 32 {
-				r.kcache[c] = ki
+				r.kcache[c].set(ki)
 			}
 		}
-		var val []byte
-		switch {
-		case j < n && !spaceTab[b[j]]: // glued value
-			k := j
-			for k < n && !spaceTab[b[k]] {
-				k++
-			}
-			val, i = b[j:k], k
-		case ki.code == fSchema:
+		glued := j < n && !spaceTab[b[j]]
+		if !glued && ki.code == fSchema {
+			t = nil
 			e := j + schemaEnd(b[j:])
-			val, i = trimSpace(b[j:e]), e
-			r.e.schemaEOL = len(trimSpace(b[e:])) == 0
-		default:
-			k := j
-			for k < n && spaceTab[b[k]] {
-				k++
-			}
-			m := k
-			for m < n && !spaceTab[b[m]] {
-				m++
-			}
-			if m > k && (b[k] <= '9' || keyLen(b[k:m]) < 0) {
-				val, i = b[k:m], m
-			} else {
-				i = k
-			}
-		}
-		if ki.code == fExtra {
-			r.extra(ev, ki.name, val)
+			val := trimSpace(b[j:e])
+			i = e
+			fx.schemaEOL = len(trimSpace(b[e:])) == 0
+			r.field(fx, ki.code, ki.name, val, connLine)
 			continue
 		}
-		r.field(ev, ki.code, ki.name, val, connLine)
+		k := j
+		for k < n && spaceTab[b[k]] {
+			k++
+		}
+		// Numbers, the common case, are parsed while they are scanned;
+		// anything unusual takes the general path below.
+		if k < n && b[k]-'0' <= 9 && fastField[ki.code] {
+			if m, ok := r.numField(fx, ki.code, b, k, connLine); ok {
+				if t != nil {
+					t.text = append(t.text, b[prev:k]...)
+					t.ends = append(t.ends, int32(len(t.text)))
+					t.codes = append(t.codes, ki.code)
+					prev = m
+				}
+				i = m
+				continue
+			}
+		}
+		t = nil
+		m := k
+		for m < n && !spaceTab[b[m]] {
+			m++
+		}
+		var val []byte
+		if glued || m > k && (b[k] <= '9' || keyLen(b[k:m]) < 0) {
+			val, i = b[k:m], m
+		} else {
+			i = k
+		}
+		if ki.code == fExtra {
+			fx.addExtra(ki.name, val)
+			continue
+		}
+		r.field(fx, ki.code, ki.name, val, connLine)
 	}
+}
+
+// fastField marks the fields numField parses.
+var fastField = [...]bool{
+	fQueryTime: true, fLockTime: true, fRowsSent: true, fRowsExamined: true,
+	fRowsAffected: true, fBytesSent: true, fErrno: true, fThreadID: true, fSkip: false,
+}
+
+// numField parses the digit-led value at b[k:] of a numeric field into fx
+// and returns where the value ends. ok is false when the value does not
+// end after its digits (and a '.' for durations) or has too many digits;
+// the caller then takes the general path, which gives the same result for
+// everything numField accepts (parser.ParseMicros, integer).
+func (r *Reader) numField(fx *lineFx, code uint8, b []byte, k int, connLine bool) (int, bool) {
+	n := len(b)
+	p := k
+	var v int64
+	for p < n && b[p]-'0' <= 9 {
+		v = v*10 + int64(b[p]-'0')
+		p++
+	}
+	if code == fQueryTime || code == fLockTime {
+		// As parser.ParseMicros: whole seconds, then up to six decimals.
+		us := v * 1000000
+		if p < n && b[p] == '.' {
+			p++
+			for f := 0; p < n && b[p]-'0' <= 9; f++ {
+				if f < len(microScale) {
+					us += int64(b[p]-'0') * microScale[f]
+				}
+				p++
+			}
+		}
+		if p < n && !spaceTab[b[p]] {
+			return 0, false
+		}
+		if code == fQueryTime {
+			fx.queryTime, fx.has = us, fx.has|parser.HasQueryTime
+		} else {
+			fx.lockTime, fx.has = us, fx.has|parser.HasLockTime
+		}
+		return p, true
+	}
+	if p-k > 18 || p < n && !spaceTab[b[p]] {
+		return 0, false
+	}
+	switch code {
+	case fRowsSent:
+		fx.rowsSent, fx.has = v, fx.has|parser.HasRowsSent
+	case fRowsExamined:
+		fx.rowsExamined, fx.has = v, fx.has|parser.HasRowsExamined
+	case fRowsAffected:
+		fx.rowsAffected, fx.has = v, fx.has|parser.HasRowsAffected
+	case fBytesSent:
+		fx.bytesSent, fx.has = v, fx.has|parser.HasBytesSent
+	case fErrno:
+		if v <= 1<<31-1 {
+			fx.errno, fx.has = int32(v), fx.has|parser.HasErrno
+		}
+	case fThreadID:
+		if connLine {
+			fx.connID, fx.has = uint64(v), fx.has|parser.HasConnID
+		} else {
+			fx.threadID, fx.has = uint64(v), fx.has|parser.HasThreadID
+		}
+	}
+	return p, true
+}
+
+// microScale is the weight of each decimal of a duration in microseconds
+// (ParseMicros's scale, which reaches 0 after six decimals).
+var microScale = [...]int64{100000, 10000, 1000, 100, 10, 1}
+
+// kcEntry is a key cached at one position of a kind of header line, with
+// its bytes as words for a cheap comparison.
+type kcEntry struct {
+	ki     keyInfo
+	w0, w1 uint64 // the first and the last 8 bytes of the name (w0 masked if shorter)
+	mask   uint64
+}
+
+func (ce *kcEntry) set(ki keyInfo) {
+	*ce = kcEntry{ki: ki}
+	k := ki.name
+	switch {
+	case len(k) >= 8 && len(k) <= 16:
+		ce.w0 = binary.LittleEndian.Uint64([]byte(k[:8]))
+		ce.w1 = binary.LittleEndian.Uint64([]byte(k[len(k)-8:]))
+	case len(k) < 8:
+		var w [8]byte
+		copy(w[:], k)
+		ce.w0 = binary.LittleEndian.Uint64(w[:])
+		ce.mask = 1<<(8*len(k)) - 1
+	}
+}
+
+// match reports whether b[i:] starts with the cached key and ':'.
+func (ce *kcEntry) match(b []byte, i int) bool {
+	nk := len(ce.ki.name)
+	e := i + nk
+	if nk == 0 || e >= len(b) || b[e] != ':' {
+		return false
+	}
+	switch {
+	case nk >= 8 && nk <= 16:
+		return binary.LittleEndian.Uint64(b[i:]) == ce.w0 && binary.LittleEndian.Uint64(b[e-8:]) == ce.w1
+	case nk < 8 && i+8 <= len(b):
+		return binary.LittleEndian.Uint64(b[i:])&ce.mask == ce.w0
+	}
+	return string(b[i:e]) == ce.ki.name
 }
 
 var identTab = func() (t [256]bool) {
@@ -214,50 +635,48 @@ var identTab = func() (t [256]bool) {
 	return t
 }()
 
-func (r *Reader) field(ev *parser.Event, code uint8, key string, val []byte, connLine bool) {
-	e := &r.e
+func (r *Reader) field(fx *lineFx, code uint8, key string, val []byte, connLine bool) {
 	switch code {
 	case fQueryTime:
 		if v, ok := parser.ParseMicros(val); ok {
-			ev.QueryTime, ev.Has = v, ev.Has|parser.HasQueryTime
+			fx.queryTime, fx.has = v, fx.has|parser.HasQueryTime
 		} else {
 			r.warn(r.hdrLine, r.hdrOff, "bad Query_time %.40q", val)
 		}
 	case fLockTime:
 		if v, ok := parser.ParseMicros(val); ok {
-			ev.LockTime, ev.Has = v, ev.Has|parser.HasLockTime
+			fx.lockTime, fx.has = v, fx.has|parser.HasLockTime
 		}
 	case fRowsSent:
 		if v, ok := integer(val); ok {
-			ev.RowsSent, ev.Has = v, ev.Has|parser.HasRowsSent
+			fx.rowsSent, fx.has = v, fx.has|parser.HasRowsSent
 		}
 	case fRowsExamined:
 		if v, ok := integer(val); ok {
-			ev.RowsExamined, ev.Has = v, ev.Has|parser.HasRowsExamined
+			fx.rowsExamined, fx.has = v, fx.has|parser.HasRowsExamined
 		}
 	case fRowsAffected:
 		if v, ok := integer(val); ok {
-			ev.RowsAffected, ev.Has = v, ev.Has|parser.HasRowsAffected
+			fx.rowsAffected, fx.has = v, fx.has|parser.HasRowsAffected
 		}
 	case fBytesSent:
 		if v, ok := integer(val); ok {
-			ev.BytesSent, ev.Has = v, ev.Has|parser.HasBytesSent
+			fx.bytesSent, fx.has = v, fx.has|parser.HasBytesSent
 		}
 	case fErrno:
 		if v, ok := integer(val); ok && v <= 1<<31-1 {
-			ev.Errno, ev.Has = int32(v), ev.Has|parser.HasErrno
+			fx.errno, fx.has = int32(v), fx.has|parser.HasErrno
 		}
 	case fThreadID:
 		if v, ok := integer(val); ok {
 			if connLine {
-				ev.ConnID, ev.Has = uint64(v), ev.Has|parser.HasConnID
+				fx.connID, fx.has = uint64(v), fx.has|parser.HasConnID
 			} else {
-				ev.ThreadID, ev.Has = uint64(v), ev.Has|parser.HasThreadID
+				fx.threadID, fx.has = uint64(v), fx.has|parser.HasThreadID
 			}
 		}
 	case fSchema:
-		e.hasSchema = true
-		ev.DB = r.in.get(val)
+		fx.db, fx.set = r.in.get(val), fx.set|fxSchema
 	case fStart, fEnd:
 		if len(val) == 0 {
 			return
@@ -267,20 +686,20 @@ func (r *Reader) field(ev *parser.Event, code uint8, key string, val []byte, con
 			return
 		}
 		if code == fStart {
-			e.start, e.hasStart = t, true
+			fx.start, fx.set = t, fx.set|fxStart
 		} else {
-			e.end, e.hasEnd = t, true
+			fx.end, fx.set = t, fx.set|fxEnd
 		}
-		e.startTZ = off
+		fx.startTZ, fx.set = off, fx.set|fxTZ
 	case fQCHitMaria:
-		e.mariadb = true
-		r.extra(ev, key, val)
+		fx.set |= fxMariaDB
+		fx.addExtra(key, val)
 	}
 }
 
-// extra records a numeric or Yes/No value under its interned key; other
+// addExtra records a numeric or Yes/No value under its interned key; other
 // values (words, hex ids) are not metrics and are skipped.
-func (r *Reader) extra(ev *parser.Event, key string, val []byte) {
+func (fx *lineFx) addExtra(key string, val []byte) {
 	var v float64
 	switch {
 	case len(val) == 0:
@@ -297,7 +716,7 @@ func (r *Reader) extra(ev *parser.Event, key string, val []byte) {
 	default:
 		return
 	}
-	ev.Extra = append(ev.Extra, parser.Attr{Key: key, Value: v})
+	fx.extra = append(fx.extra, parser.Attr{Key: key, Value: v})
 }
 
 // keyInfo looks a header key up in the reader's key table (one map lookup,

@@ -22,6 +22,8 @@ func FuzzSlowLog(f *testing.F) {
 	f.Add([]byte(entryA + "SELECT 'abc;\n" + entryA + "SELECT 1;\n"))
 	f.Add([]byte(entryA + "use test\njfg;\nSET timestamp=1;\nSELECT 1;\n"))
 	f.Add([]byte("# Time: 2024-01-01T00:00:00Z\n# User@Host: a[b] @ c [d]  Id: 1\n# Query_time: 1.5 Lock_time: 0 Rows_sent: 1 Rows_examined: 2\nselect /*! 'x */ 1;\n"))
+	f.Add([]byte("# Thread_id: 8  Schema: sbtest  QC_hit: No\n# Query_time: 0.000015  Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 0\n# Rows_affected: 0  Bytes_sent: 0\nBEGIN;\n" +
+		"# Thread_id: 8  Schema: sbtest  QC_hit: No\n# Query_time: 0.5  Lock_time: 0.000000  Rows_sent: 0  Rows_examined:9\n# Rows_affected: 0  Bytes_sent: 0\nSELECT 1;\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		opts := parser.Options{File: "fuzz", BufferSize: 16, MaxQueryBytes: 64 + len(data)%256}
 		small := readAll(t, &oneByteReader{data: data}, opts)
@@ -29,6 +31,14 @@ func FuzzSlowLog(f *testing.F) {
 		ref := readAll(t, bytes.NewReader(data), opts)
 		if !bytes.Equal(joinLines(small.events), joinLines(ref.events)) {
 			t.Fatalf("buffer size changes events:\n%s\n%s", joinLines(small.events), joinLines(ref.events))
+		}
+		// Header lines repeat: the line cache and templates must not
+		// change what they give.
+		noLineCache = true
+		plain := readAll(t, bytes.NewReader(data), opts)
+		noLineCache = false
+		if !bytes.Equal(joinLines(plain.events), joinLines(ref.events)) || len(plain.warnings) != len(ref.warnings) {
+			t.Fatalf("line cache changes events:\n%s\n%s", joinLines(plain.events), joinLines(ref.events))
 		}
 		// Invariants on the events themselves.
 		rd := New(bytes.NewReader(data), opts)

@@ -156,6 +156,15 @@ func classify(b []byte, long bool) uint8 {
 // SET [last_insert_id=N,][insert_id=N,]timestamp=N; (any subset, in order).
 func isSetMeta(b []byte) bool {
 	b = trimEOL(b)
+	if len(b) > 15 && string(b[:14]) == "SET timestamp=" && b[len(b)-1] == ';' {
+		// The common line, checked without the general loop below.
+		for _, c := range b[14 : len(b)-1] {
+			if c-'0' > 9 {
+				return false
+			}
+		}
+		return true
+	}
 	if !hasPrefix(b, "SET ") || len(b) < 6 || b[len(b)-1] != ';' {
 		return false
 	}
@@ -193,7 +202,10 @@ func isSetMeta(b []byte) bool {
 
 // setTimestamp returns the timestamp= value of a SET meta line.
 func setTimestamp(b []byte) (int64, bool) {
-	i := bytes.Index(b, []byte("timestamp="))
+	i := 4
+	if !hasPrefix(b, "SET timestamp=") {
+		i = bytes.Index(b, []byte("timestamp="))
+	}
 	if i < 0 {
 		return 0, false
 	}

@@ -52,9 +52,60 @@ func (lx *lexer) quoted() bool {
 
 func (lx *lexer) reset() { *lx = lexer{} }
 
+// lexInteresting marks the bytes that can change the lexer's state in
+// stNormal ('-', '/' and '*' only through p1/p2): a run of other bytes,
+// whitespace included, leaves it in stNormal, so it is skipped at a few
+// instructions per byte.
+var lexInteresting = func() (t [256]bool) {
+	for _, c := range []byte("'\"`#*/-") {
+		t[c] = true
+	}
+	return t
+}()
+
+// quoteStop marks the bytes that end or escape a quoted run.
+var quoteStop = func() (t [256]bool) {
+	for _, c := range []byte("'\"`\\") {
+		t[c] = true
+	}
+	return t
+}()
+
 func (lx *lexer) feed(b []byte) {
 	st, p1, p2, esc := lx.st, lx.p1, lx.p2, lx.esc
 	for i := 0; i < len(b); i++ {
+		// Fast paths: skip runs that cannot change the state. A skipped
+		// run leaves p1, p2 as its last two bytes, which only matter as
+		// '-', '/' or '*' (never in the run) — except that whitespace
+		// after a carried "--" starts a comment, so the run must not
+		// start right after one.
+		if st == stNormal && !(p1 == '-' && p2 == '-') {
+			j := i
+			for j < len(b) && !lexInteresting[b[j]] {
+				j++
+			}
+			if j > i {
+				if j-i >= 2 {
+					p2, p1 = b[j-2], b[j-1]
+				} else {
+					p2, p1 = p1, b[i]
+				}
+				i = j
+				if i == len(b) {
+					break
+				}
+			}
+		} else if (st == stSingle || st == stDouble) && !esc {
+			for i < len(b) && !quoteStop[b[i]] {
+				i++
+			}
+			if i == len(b) {
+				break
+			}
+		}
+		if i >= len(b) {
+			break
+		}
 		c := b[i]
 		switch st {
 		case stNormal:

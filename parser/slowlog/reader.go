@@ -38,7 +38,7 @@ type Reader struct {
 	src    *source
 	in     *interner
 	keys   map[string]keyInfo
-	kcache [128]keyInfo // keys by (line, position): header lines repeat
+	kcache [128]kcEntry // keys by (line, position): header lines repeat
 	st     State
 	lx     lexer
 	qlimit int
@@ -57,6 +57,8 @@ type Reader struct {
 
 	init State // the state the reader was started with
 	dep  deps
+	fx   lineFx  // scratch for header lines not cached
+	fxc  fxCache // header line effects
 }
 
 // deps records which parts of the initial State the reader's output relied

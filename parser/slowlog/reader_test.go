@@ -3,10 +3,13 @@ package slowlog
 import (
 	"bytes"
 	"io"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/sqlsift/sqlsift/parser"
 )
@@ -459,5 +462,127 @@ func TestOutcomeResolve(t *testing.T) {
 				t.Errorf("%s: ok but a reader with the true state differs: state %+v vs %+v", c.name, want.state, out)
 			}
 		}
+	}
+}
+
+// readNoCache reads data with the header line cache and templates off.
+func readNoCache(t *testing.T, data []byte) readResult {
+	t.Helper()
+	noLineCache = true
+	defer func() { noLineCache = false }()
+	return readAll(t, bytes.NewReader(data), parser.Options{File: "x.log"})
+}
+
+// The header line cache and the line templates only replay what parsing
+// the line gives: every testdata log, and a log of near-identical header
+// lines (same shape, odd values, glued values, other spacing, extra keys,
+// values the fast number path must refuse), read the same with them off.
+func TestLineCacheAndTemplates(t *testing.T) {
+	for _, name := range logFiles(t) {
+		data := readData(t, name)
+		with := readAll(t, bytes.NewReader(data), parser.Options{File: "x.log"})
+		without := readNoCache(t, data)
+		if d := cmp.Diff(string(joinLines(without.events)), string(joinLines(with.events))); d != "" {
+			t.Errorf("%s: cache changes events (-off +on):\n%s", name, d)
+		}
+		if d := cmp.Diff(without.warnings, with.warnings); d != "" {
+			t.Errorf("%s: cache changes warnings:\n%s", name, d)
+		}
+	}
+	variants := []string{
+		"# Query_time: 0.000015  Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 0",
+		"# Query_time: 12.5  Lock_time: 0.000000  Rows_sent: 10  Rows_examined: 1000",
+		"# Query_time: 1.  Lock_time: .5  Rows_sent: 0  Rows_examined: 0",
+		"# Query_time: 0.5x  Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 0",
+		"# Query_time: 0.000015  Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 12345678901234567890",
+		"# Query_time: 0.000015  Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 1234567890123456789",
+		"# Query_time: 0.000015  Lock_time: 0.000000  Rows_sent: 0  Rows_examined:7",
+		"# Query_time: 0.000015 Lock_time: 0.000000 Rows_sent: 0 Rows_examined: 0",
+		"# Query_time: 0.000015  Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 0  Errno: 4294967296",
+		"# Query_time: 0.000015  Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 0  Errno: 1064",
+		"# Query_time: 0.000015  Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 0 Thread_id: 7 Bytes_sent: 9",
+		"# Query_time: 0.0000151234  Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 0",
+		"# Query_time: 0.000015  Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 0 Killed: 1",
+		"# Query_time: 0.000015  Lock_time: 0.000000  Rows_sent: -1  Rows_examined: 0",
+		"# Query_time:   Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 0",
+		"# Thread_id: 8  Schema: sbtest  QC_hit: No",
+		"# Thread_id: 9  Schema: sbtest  QC_hit: Yes",
+		"# Thread_id: 8  Schema:   QC_hit: No",
+		"# Thread_id: 8",
+		"# Thread_id: 18446744073709551615",
+		"# Rows_affected: 0  Bytes_sent: 0",
+		"# Rows_affected: 3  Bytes_sent: 11",
+		"# Rows_affected: 3  Bytes_sent: 11 Tmp_tables: 1",
+		"# Bytes_sent: 56  Tmp_tables: 0  Tmp_disk_tables: 0  Tmp_table_sizes: 0",
+		"# InnoDB_trx_id: 1A2B",
+		"# User@Host: app[app] @  [127.0.0.1]",
+		"# User@Host: app[app] @ localhost [127.0.0.1]  Id: 12",
+		"# User@Host: other[x] @ h [10.0.0.1]  Id: 13",
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	var b strings.Builder
+	for i := 0; i < 4000; i++ {
+		b.WriteString("# User@Host: app[app] @  [127.0.0.1]\n")
+		for j := 0; j < 3; j++ {
+			b.WriteString(variants[rng.IntN(len(variants))])
+			b.WriteString("\n")
+		}
+		b.WriteString("# Query_time: 0.1  Lock_time: 0.0  Rows_sent: 1  Rows_examined: 1\n")
+		b.WriteString(variants[rng.IntN(len(variants))])
+		b.WriteString("\nSET timestamp=1700000000;\nselect 1;\n")
+	}
+	data := []byte(b.String())
+	with := readAll(t, bytes.NewReader(data), parser.Options{File: "x.log"})
+	without := readNoCache(t, data)
+	if d := cmp.Diff(string(joinLines(without.events)), string(joinLines(with.events))); d != "" {
+		t.Errorf("cache changes events (-off +on):\n%s", d)
+	}
+	if d := cmp.Diff(without.warnings, with.warnings); d != "" {
+		t.Errorf("cache changes warnings:\n%s", d)
+	}
+}
+
+// numField, the fast path for numeric header values, must agree with the
+// general path (field: parser.ParseMicros, integer) on every value it
+// accepts, whatever follows the value.
+func TestNumFieldMatchesGeneral(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	digits := "0123456789"
+	codes := []uint8{fQueryTime, fLockTime, fRowsSent, fRowsExamined, fRowsAffected, fBytesSent, fErrno, fThreadID}
+	r := New(strings.NewReader(""), parser.Options{})
+	accepted := 0
+	for i := 0; i < 200000; i++ {
+		var tok []byte
+		for n := 1 + rng.IntN(22); len(tok) < n; {
+			switch x := rng.IntN(20); {
+			case x < 16:
+				tok = append(tok, digits[rng.IntN(10)])
+			case x < 18:
+				tok = append(tok, '.')
+			default:
+				tok = append(tok, "x-:"[rng.IntN(3)])
+			}
+		}
+		if tok[0]-'0' > 9 {
+			continue
+		}
+		tail := [][]byte{nil, []byte(" "), []byte("  Next: 1"), []byte("z")}[rng.IntN(4)]
+		line := append(append([]byte(nil), tok...), tail...)
+		code := codes[rng.IntN(len(codes))]
+		conn := rng.IntN(2) == 0
+		var fast, slow lineFx
+		m, ok := r.numField(&fast, code, line, 0, conn)
+		if !ok {
+			continue
+		}
+		accepted++
+		w := r.warnings
+		r.field(&slow, code, "", line[:m], conn)
+		if m != len(tok) || !cmp.Equal(fast, slow, cmp.AllowUnexported(lineFx{})) || r.warnings != w {
+			t.Fatalf("code %d value %q: fast %+v (end %d), general %+v", code, line, fast, m, slow)
+		}
+	}
+	if accepted < 10000 {
+		t.Fatalf("only %d values took the fast path", accepted)
 	}
 }

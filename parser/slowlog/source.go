@@ -2,6 +2,7 @@ package slowlog
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 )
 
@@ -28,11 +29,14 @@ type srcLine struct {
 // end is the offset just after a complete line's head.
 func (l *srcLine) end() int64 { return l.off + int64(len(l.b)) }
 
-// source splits the input into lines. Lines come straight out of the
-// bufio.Reader (no copy) unless they had to be assembled or were queued by
+// source splits the input into lines. Lines come straight out of the read
+// buffer (no copy) unless they had to be assembled or were queued by
 // unread/peek, in which case they live in pooled buffers.
 type source struct {
-	br    *bufio.Reader
+	buf   []byte // read buffer: buf[r:w] is unread (bufio.Reader's scheme, inlined)
+	r, w  int
+	rerr  error // error from the underlying reader, returned after buf[r:w]
+	in    io.Reader
 	off   int64 // absolute offset of the next byte not yet handed out
 	num   int   // number of the last line read from br
 	lbuf  []byte
@@ -52,7 +56,8 @@ func newSource(r io.Reader, size int, base int64, baseLine int) *source {
 	if size <= 0 {
 		size = 64 << 10
 	}
-	s := &source{br: bufio.NewReaderSize(r, size), off: base, held: -1}
+	size = max(size, 16) // as bufio.NewReaderSize
+	s := &source{buf: make([]byte, size), in: r, off: base, held: -1}
 	if baseLine > 0 {
 		s.num = baseLine - 1
 	}
@@ -62,6 +67,17 @@ func newSource(r io.Reader, size int, base int64, baseLine int) *source {
 // next returns the next line. The line's bytes are valid until the next
 // call to next, peek or unread. io.EOF means there are no more lines.
 func (s *source) next() (srcLine, error) {
+	if s.held < 0 && s.qh == len(s.q) && s.err == nil {
+		// Fast path: a whole line in the buffer.
+		if i := bytes.IndexByte(s.buf[s.r:s.w], '\n'); i >= 0 && i < maxHead {
+			b := s.buf[s.r : s.r+i+1]
+			s.r += i + 1
+			off := s.off
+			s.off += int64(i + 1)
+			s.num++
+			return srcLine{b: b, off: off, num: s.num, buf: -1}, nil
+		}
+	}
 	if s.held >= 0 {
 		s.free = append(s.free, s.held)
 		s.held = -1
@@ -72,12 +88,20 @@ func (s *source) next() (srcLine, error) {
 		if s.qh == len(s.q) {
 			s.q, s.qh = s.q[:0], 0
 		}
-		s.held = l.buf
+		s.held = -1
+		if l.buf >= 0 {
+			s.held = l.buf
+		}
 		l.buf = -1
 		return l, nil
 	}
 	return s.read()
 }
+
+// borrowed marks a queued line whose bytes are still those next returned
+// from the read buffer: valid until the next read, which peek does only
+// after copying it (ownBorrowed).
+const borrowed = -2
 
 // read takes the next line from br. Precondition: no pending long-line rest.
 func (s *source) read() (srcLine, error) {
@@ -90,7 +114,7 @@ func (s *source) read() (srcLine, error) {
 	off := s.off
 	s.lbuf = s.lbuf[:0]
 	for {
-		b, err := s.br.ReadSlice('\n')
+		b, err := s.readSlice()
 		room := maxHead - len(s.lbuf)
 		if len(b) > room || (len(b) == room && err == bufio.ErrBufferFull) {
 			// Long line: the head is exactly maxHead bytes, the rest of
@@ -133,6 +157,55 @@ func (s *source) read() (srcLine, error) {
 	}
 }
 
+// readSlice is bufio.Reader.ReadSlice('\n') on the source's buffer.
+func (s *source) readSlice() ([]byte, error) {
+	from := 0 // do not rescan what was searched before a fill
+	for {
+		if i := bytes.IndexByte(s.buf[s.r+from:s.w], '\n'); i >= 0 {
+			line := s.buf[s.r : s.r+from+i+1]
+			s.r += from + i + 1
+			return line, nil
+		}
+		if s.rerr != nil {
+			line := s.buf[s.r:s.w]
+			s.r = s.w
+			err := s.rerr
+			s.rerr = nil
+			return line, err
+		}
+		if s.w-s.r >= len(s.buf) {
+			s.r = s.w
+			return s.buf, bufio.ErrBufferFull
+		}
+		from = s.w - s.r
+		s.fill()
+	}
+}
+
+// fill reads more into the buffer (as bufio.Reader.fill).
+func (s *source) fill() {
+	if s.r > 0 {
+		copy(s.buf, s.buf[s.r:s.w])
+		s.w -= s.r
+		s.r = 0
+	}
+	for i := 0; i < 100; i++ {
+		n, err := s.in.Read(s.buf[s.w:])
+		if n < 0 {
+			panic("slowlog: reader returned negative count")
+		}
+		s.w += n
+		if err != nil {
+			s.rerr = err
+			return
+		}
+		if n > 0 {
+			return
+		}
+	}
+	s.rerr = io.ErrNoProgress
+}
+
 func (s *source) noteErr(err error) {
 	switch err {
 	case nil, bufio.ErrBufferFull:
@@ -159,7 +232,7 @@ func (s *source) rest() (p []byte, done bool, err error) {
 	if s.eof {
 		return nil, true, nil
 	}
-	b, err := s.br.ReadSlice('\n')
+	b, err := s.readSlice()
 	s.noteErr(err)
 	s.off += int64(len(b))
 	if err == bufio.ErrBufferFull {
@@ -202,7 +275,14 @@ func (s *source) own(l srcLine) srcLine {
 // unread puts l (the line last returned by next) back in front of the
 // queue. A long line may be unread only if nothing was read after its head.
 func (s *source) unread(l srcLine) {
-	l = s.own(l)
+	// No copy: the line is either in the pool buffer it was queued in
+	// (held), or still in the read buffer, where nothing has overwritten
+	// it since next returned it.
+	if s.held >= 0 {
+		l.buf, s.held = s.held, -1
+	} else {
+		l.buf = borrowed
+	}
 	if s.qh > 0 {
 		s.qh--
 		s.q[s.qh] = l
@@ -219,6 +299,11 @@ func (s *source) peek(i int) (srcLine, error) {
 	for len(s.q)-s.qh <= i {
 		if n := len(s.q); n > s.qh && s.q[n-1].more {
 			panic("slowlog: peek past a long line")
+		}
+		for j := s.qh; j < len(s.q); j++ {
+			if s.q[j].buf == borrowed {
+				s.q[j] = s.own(s.q[j])
+			}
 		}
 		l, err := s.read()
 		if err != nil {
