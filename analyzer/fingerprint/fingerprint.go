@@ -52,6 +52,18 @@ type Fingerprinter struct {
 	usedRef   bool // last call fell back to Reference
 	litHash   uint64
 	lits      int
+
+	// The skeleton cache (skelcache.go).
+	sc       skelCache
+	slx      lexer
+	skel     []byte
+	marks    []int32
+	stoks    []span
+	skelHash uint64
+	planning bool     // phase 1 records plan and noCache
+	plan     []litRec // the literals reduced, for the cache
+	noCache  bool     // the result depends on a literal's bytes
+	tokIdx   int32    // index of the token phase 1 is at, in lexing order
 }
 
 // New returns a Fingerprinter.
@@ -162,7 +174,15 @@ const maxIterations = 64
 // Fingerprint returns the fingerprint of q; see the package documentation.
 func (f *Fingerprinter) Fingerprint(q []byte) Result {
 	f.usedRef = false
+	cache := !f.rec && f.sc.open()
+	if cache {
+		if r, ok := f.fromCache(q); ok {
+			return r
+		}
+		f.planning, f.noCache, f.plan = true, false, f.plan[:0]
+	}
 	f.phase1(q)
+	f.planning = false
 	lits, litHash := f.lits, f.litHash
 	if f.lx.needRef {
 		f.fallback(q)
@@ -175,7 +195,11 @@ func (f *Fingerprinter) Fingerprint(q []byte) Result {
 	if f.opt.MergeNumberedTables {
 		f.mergeTables()
 	}
-	return Result{Text: f.text, Hash: hashBytes(0, f.text), LiteralHash: litHash, Literals: lits}
+	r := Result{Text: f.text, Hash: hashBytes(0, f.text), LiteralHash: litHash, Literals: lits}
+	if cache && !f.noCache && !f.usedRef {
+		f.toCache(r)
+	}
+	return r
 }
 
 // phase2 runs the fix-ups when phase 1 saw a token they could apply to;
@@ -386,6 +410,9 @@ func (f *Fingerprinter) pushKeyword(e *kwEntry) {
 }
 
 func (f *Fingerprinter) addLiteral(sign byte, raw []byte) {
+	if f.planning {
+		f.plan = append(f.plan, litRec{f.tokIdx, sign})
+	}
 	f.lits++
 	f.litHash = hashBytes(f.litHash^uint64(sign)*hashK2, raw)
 }
@@ -399,9 +426,10 @@ func (f *Fingerprinter) phase1(q []byte) {
 	f.toks = f.toks[:0]
 	f.risky, f.needCanon, f.dotEnd = false, false, false
 	f.lits, f.litHash = 0, 0
+	f.tokIdx = -1
 	n := len(q)
 	for {
-		t := f.lx.scan()
+		t := f.scan()
 		if t.kind == tInvalid || t.start == n || (t.start == n-1 && q[t.start] == ';') {
 			f.stop = t
 			break
@@ -506,6 +534,13 @@ func (f *Fingerprinter) phase1(q []byte) {
 	f.text = nil
 }
 
+// scan is the lexer's scan, counting tokens in lexing order (for the
+// skeleton cache's literal plan).
+func (f *Fingerprinter) scan() token {
+	f.tokIdx++
+	return f.lx.scan()
+}
+
 // specialName applies the lit rules of reduceOptimizerHint to a quoted
 // name or a user variable (TiDB compares lits, not tokens): INDEX after
 // FORCE/USE/IGNORE starts an index hint, STRAIGHT_JOIN reads JOIN.
@@ -554,7 +589,7 @@ func isStarString(raw []byte) bool {
 // TiDB does; false when the input ends first (left to the reference).
 func (f *Fingerprinter) skipIndexHint() bool {
 	for {
-		t := f.lx.scan()
+		t := f.scan()
 		switch t.kind {
 		case tEOF, tUnclosed, tInvalid:
 			return false
@@ -627,6 +662,7 @@ func (f *Fingerprinter) reduceLit(kind tkind, t token) {
 		if f.toks[len(f.toks)-1].listInChain {
 			f.risky = true
 		}
+		f.noCache = true // the ordinal's digits stay in the text
 		f.pushLower(nkOther, 0, raw, 0)
 		return
 	default:
