@@ -50,6 +50,11 @@ type classInfo struct {
 	exOff int64
 	exSet bool
 
+	// How keys are read per statement (scan* constants).
+	scan      uint8
+	fixedKeys int // key literals outside the IN list
+	perRow    int // literals per VALUES row (INSERT)
+
 	// Analysis scratch: group index of the class in the unit being
 	// analysed, valid while mark equals the detector's epoch.
 	mark uint32
@@ -192,4 +197,32 @@ func (ci *classInfo) setExample(ev *parser.Event) {
 	if ev.Has&parser.HasStart != 0 {
 		ci.ex.Time = ev.Start.UTC().Format(time.RFC3339Nano)
 	}
+}
+
+// Key reading modes of a loop-child class.
+const (
+	scanUndecided uint8 = iota
+	scanEach            // run the key scan on every statement
+	scanLiterals        // every literal is a key: use the literal hash
+)
+
+// decideScan looks at one statement of the class: when all its literals
+// are key literals (WHERE id = ?, IN lists, VALUES rows), the
+// fingerprint's literal hash identifies the keys and no scan is needed.
+// The decision depends on the statement's structure only, so every
+// detector (chunk) takes the same.
+func (ci *classInfo) decideScan(q []byte, literals int, ks *fingerprint.KeyScan) {
+	fingerprint.ScanKeys(q, &ci.shape, ks)
+	ci.scan = scanEach
+	if ks.Keys != literals || ks.Rest != 0 || ks.Params || ks.Keys == 0 {
+		return
+	}
+	if ci.variant == variantInsert {
+		if ks.Rows == 0 || ks.Keys%ks.Rows != 0 {
+			return
+		}
+		ci.perRow = ks.Keys / ks.Rows
+	}
+	ci.fixedKeys = ks.Keys - ks.InKeys
+	ci.scan = scanLiterals
 }

@@ -44,11 +44,14 @@ type Detector struct {
 	n               uint64
 	seq             uint64
 
-	tags []fingerprint.Tag
-	ks   fingerprint.KeyScan
+	tags   []fingerprint.Tag
+	ks     fingerprint.KeyScan
+	tcache [4]tagEntry // recent comments and what they say
+	tnext  int
 
 	agg   map[string]*findingAgg
-	files []string // input files in order, for example ordering
+	bySig map[uint64]*findingAgg // this detector's occurrences' signatures
+	files []string               // input files in order, for example ordering
 
 	minQT, nQT, nNoQT int64
 	approx            bool
@@ -113,6 +116,7 @@ func New(cfg Config) *Detector {
 		conns:   map[uint64]*conn{},
 		keyed:   map[string]*unit{},
 		agg:     map[string]*findingAgg{},
+		bySig:   map[uint64]*findingAgg{},
 		isEarly: true,
 		early:   map[string]bool{},
 		minQT:   -1,
@@ -249,6 +253,27 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 			}
 		}
 	case ci.role == roleChild && !ev.Truncated:
+		q = ev.Query
+		if ci.scan == scanUndecided {
+			ci.decideScan(ev.Query, cls.Literals, &d.ks)
+		}
+		if ci.scan == scanLiterals {
+			// Every literal is a key: the fingerprint's literal hash is
+			// the key hash, and the text is kept to read the keys only if
+			// this loop becomes a finding's example.
+			r.key = cls.LiteralHash
+			r.flags |= flagScanned | flagText
+			if ci.variant == variantInsert {
+				r.nkeys = int32(cls.Literals / ci.perRow)
+			} else if ci.shape.InCol != "" {
+				r.nkeys = int32(cls.Literals - ci.fixedKeys)
+			}
+			if len(q) <= maxRowText {
+				r.spans[0] = [2]uint16{0, uint16(len(q))}
+				r.nspan = 1
+			}
+			break
+		}
 		fingerprint.ScanKeys(ev.Query, &ci.shape, &d.ks)
 		ks := &d.ks
 		r.key, r.rest = ks.Hash, ks.Rest
@@ -269,7 +294,6 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 			r.scol[i] = ks.SpanCol[i]
 			r.nspan++
 		}
-		q = ev.Query
 	}
 
 	if !r.has(flagNoise) {
@@ -288,10 +312,10 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 	var kb boundary
 	var attrs []fingerprint.Tag
 	if bytes.Contains(ev.Query, commentOpen) {
-		d.tags = fingerprint.Tags(ev.Query, d.tags[:0])
-		key, kb, r.ctx = requestKey(d.tags)
-		if len(d.tags) > 0 {
-			attrs = d.tags
+		var tags []fingerprint.Tag
+		key, kb, r.ctx, tags = d.comment(ev.Query)
+		if len(tags) > 0 {
+			attrs = tags
 		}
 	}
 	if key != "" {
@@ -302,7 +326,66 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 	d.unkeyedEvent(ev.ConnID, r, q, attrs)
 }
 
-var commentOpen = []byte("/*")
+var (
+	commentOpen  = []byte("/*")
+	commentClose = []byte("*/")
+)
+
+// tagEntry caches the reading of one comment: a request's statements
+// repeat the same comment, and parsing it (URL-decoding, allocating the
+// tags) costs more than comparing it.
+type tagEntry struct {
+	comment []byte
+	key     string
+	kb      boundary
+	ctx     uint64
+	tags    []fingerprint.Tag
+}
+
+// comment reads the request context of q's comments, from the cache when
+// q's only comment was seen lately.
+func (d *Detector) comment(q []byte) (string, boundary, uint64, []fingerprint.Tag) {
+	c, ok := onlyComment(q)
+	if ok {
+		for i := range d.tcache {
+			e := &d.tcache[i]
+			if e.comment != nil && bytes.Equal(e.comment, c) {
+				return e.key, e.kb, e.ctx, e.tags
+			}
+		}
+	}
+	d.tags = fingerprint.Tags(q, d.tags[:0])
+	key, kb, ctx := requestKey(d.tags)
+	if !ok {
+		return key, kb, ctx, d.tags
+	}
+	e := &d.tcache[d.tnext%len(d.tcache)]
+	d.tnext++
+	e.comment = append(e.comment[:0], c...)
+	e.key, e.kb, e.ctx = key, kb, ctx
+	e.tags = append(e.tags[:0], d.tags...)
+	return key, kb, ctx, e.tags
+}
+
+// onlyComment returns q's comment when it has exactly one, at its start
+// or its end (what Tags reads then is a function of those bytes alone).
+func onlyComment(q []byte) ([]byte, bool) {
+	if bytes.Count(q, commentOpen) != 1 {
+		return nil, false
+	}
+	t := bytes.TrimRight(q, "; \t\r\n")
+	if bytes.HasSuffix(t, commentClose) {
+		i := bytes.LastIndex(t, commentOpen)
+		return t[i:], true
+	}
+	l := bytes.TrimLeft(q, " \t\r\n")
+	if bytes.HasPrefix(l, commentOpen) {
+		if j := bytes.Index(l, commentClose); j > 0 {
+			return l[:j+2], true
+		}
+	}
+	return nil, false
+}
 
 // autocommitOff reads the value of SET autocommit = 0|1|OFF|ON.
 func autocommitOff(q []byte) bool {
@@ -789,7 +872,7 @@ func (d *Detector) split(c *conn, r *rec) (bool, boundary) {
 	if c.afterCommit {
 		return true, bTransaction
 	}
-	if timed && r.start-c.lastEnd > d.gapThreshold(c, r) {
+	if timed && r.start-c.lastEnd > d.gapFloor(c, r) && r.start-c.lastEnd > d.gapThreshold(c, r) {
 		return true, bGap
 	}
 	// After a ROLLBACK, a retry continues the unit; anything else starts a
@@ -804,13 +887,17 @@ func (d *Detector) split(c *conn, r *rec) (bool, boundary) {
 	return false, 0
 }
 
+// gapFloor is the smallest idle gap that can end a unit.
+func (d *Detector) gapFloor(c *conn, r *rec) int64 {
+	if r.has(flagCoarse) || c.lastCoarse {
+		return int64(d.cfg.CoarseGapFloor / time.Microsecond)
+	}
+	return int64(d.cfg.GapFloor / time.Microsecond)
+}
+
 // gapThreshold is max(floor, GapFactor × median gap of the unit), capped.
 func (d *Detector) gapThreshold(c *conn, r *rec) int64 {
-	floor := d.cfg.GapFloor
-	if r.has(flagCoarse) || c.lastCoarse {
-		floor = d.cfg.CoarseGapFloor
-	}
-	t := int64(floor / time.Microsecond)
+	t := d.gapFloor(c, r)
 	n := min(c.ngaps, len(c.gaps))
 	if n >= 4 {
 		var g [8]int64

@@ -175,6 +175,56 @@ type occChild struct {
 // record folds an occurrence into its finding aggregate; capture is
 // called to build the rewrite inputs only when the example is the best.
 func (d *Detector) record(u *unit, o *occurrence, capture func() *sugInput) {
+	attr := u.attrs
+	if !u.akeySet {
+		u.akey, u.akeySet = attrKey(attr), true
+	}
+	// Most occurrences repeat a known finding: find it by a signature
+	// hash first, and build the key (sha1 over the fingerprints) only for
+	// a new one.
+	sig := occSignature(o, u.akey)
+	fa := d.bySig[sig]
+	if fa == nil {
+		fa = d.newAgg(o, u.akey)
+		d.bySig[sig] = fa
+	}
+	d.fold(u, fa, o, attr, capture)
+}
+
+// occSignature hashes what the key is made of (class ids stand for
+// fingerprints), without allocating.
+func occSignature(o *occurrence, akey string) uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(s string) {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint64(s[i])) * 1099511628211
+		}
+		h = (h ^ 0xff) * 1099511628211
+	}
+	mix(o.kind)
+	mix(akey)
+	if o.parent != nil {
+		mix(o.parent.id)
+	}
+	// Children in any order: combine order-independently.
+	var kids uint64
+	for _, k := range o.kids {
+		c := uint64(14695981039346656037)
+		for i := 0; i < len(k.ci.id); i++ {
+			c = (c ^ uint64(k.ci.id[i])) * 1099511628211
+		}
+		if k.depth > 1 && k.parent != nil {
+			for i := 0; i < len(k.parent.id); i++ {
+				c = (c ^ uint64(k.parent.id[i])) * 1099511628211
+			}
+		}
+		kids += c * 0x9e3779b97f4a7c15
+	}
+	return h ^ kids
+}
+
+// newAgg returns the aggregate of o's key, creating it.
+func (d *Detector) newAgg(o *occurrence, akey string) *findingAgg {
 	fps := make([]string, 0, len(o.kids))
 	for _, k := range o.kids {
 		if k.depth > 1 && k.parent != nil {
@@ -189,8 +239,7 @@ func (d *Detector) record(u *unit, o *occurrence, capture func() *sugInput) {
 	if o.parent != nil {
 		pfp = o.parent.fp
 	}
-	attr := attribution(u.attrs)
-	key := findingKey(o.kind, attrKey(attr), pfp, fps)
+	key := findingKey(o.kind, akey, pfp, fps)
 	fa := d.agg[key]
 	if fa == nil {
 		fa = &findingAgg{key: key, kind: o.kind}
@@ -210,6 +259,11 @@ func (d *Detector) record(u *unit, o *occurrence, capture func() *sugInput) {
 		sortChildren(fa.children)
 		d.agg[key] = fa
 	}
+	return fa
+}
+
+// fold adds occurrence o to its aggregate.
+func (d *Detector) fold(u *unit, fa *findingAgg, o *occurrence, attr []fingerprint.Tag, capture func() *sugInput) {
 	for _, k := range o.kids {
 		for i := range fa.children {
 			c := &fa.children[i]

@@ -29,7 +29,7 @@ func TestMemoryBounded(t *testing.T) {
 		for k := 0; k < 5; k++ {
 			q := fmt.Sprintf("SELECT * FROM users WHERE id = %d%s", i*5+k, comment)
 			ev := parser.Event{Kind: parser.KindQuery, ConnID: uint64(i + 1), Query: []byte(q),
-				Has: parser.HasStart | parser.HasEnd | parser.HasQueryTime | parser.HasRowsSent | parser.HasConnID,
+				Has:   parser.HasStart | parser.HasEnd | parser.HasQueryTime | parser.HasRowsSent | parser.HasConnID,
 				Start: at, End: at.Add(100 * time.Microsecond), QueryTime: 100, RowsSent: 1,
 				Pos: parser.Pos{File: "big.log", Line: int(off/100) + 1, Offset: off}}
 			off += 100

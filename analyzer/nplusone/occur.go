@@ -99,6 +99,10 @@ func (d *Detector) capture(u *unit, from, to int32) *sugInput {
 	recs := u.recs
 	start := max(from, 0)
 	in := &sugInput{}
+	type keyed struct {
+		texts []string
+		cols  []uint8
+	}
 	for mi := range s.mem {
 		m := &s.mem[mi]
 		if !m.qualify && !m.path {
@@ -107,11 +111,17 @@ func (d *Detector) capture(u *unit, from, to int32) *sugInput {
 		g := &s.groups[m.g]
 		sc := sugChild{id: g.ci.id, distinct: m.d, varying: m.rests > 1}
 		execs := d.inWindow(m.g, start, to)
+		// Read each statement's keys once (at most what the rewrite shows
+		// plus what tells the varying column apart).
+		limit := min(len(execs), 4*maxSugKeys)
+		ks := make([]keyed, limit)
+		for i := range ks {
+			ks[i].texts, ks[i].cols = u.keys(&recs[execs[i]], &d.ks)
+		}
 		if g.ci.variant == variantInsert {
-			for _, i := range execs {
-				r := &recs[i]
-				for j := 0; j < int(r.nspan) && len(sc.rows) < maxSugKeys; j++ {
-					if t := u.keyText(r, j); t != "" {
+			for _, k := range ks {
+				for _, t := range k.texts {
+					if t != "" && len(sc.rows) < maxSugKeys {
 						sc.rows = append(sc.rows, t)
 					}
 				}
@@ -119,19 +129,29 @@ func (d *Detector) capture(u *unit, from, to int32) *sugInput {
 			in.children = append(in.children, sc)
 			continue
 		}
-		col := d.varyingCol(u, g.ci, execs)
+		// The varying key column: most distinct values (the others are
+		// constant filters); ties go to the class's main key.
+		col, best := -1, 0
+		for c := range g.ci.shape.KeyCols {
+			seen := map[string]bool{}
+			for _, k := range ks {
+				for j, t := range k.texts {
+					if int(k.cols[j]) == c {
+						seen[t] = true
+					}
+				}
+			}
+			if len(seen) > best || len(seen) == best && g.ci.shape.KeyCols[c] == g.ci.keyCol {
+				col, best = c, len(seen)
+			}
+		}
 		if col >= 0 {
 			sc.keyCol = g.ci.shape.KeyCols[col]
 		}
 		seen := map[string]bool{}
-		for _, i := range execs {
-			r := &recs[i]
-			for j := 0; j < int(r.nspan); j++ {
-				if int(r.scol[j]) != col {
-					continue
-				}
-				t := u.keyText(r, j)
-				if t == "" || seen[t] {
+		for _, k := range ks {
+			for j, t := range k.texts {
+				if int(k.cols[j]) != col || t == "" || seen[t] {
 					continue
 				}
 				seen[t] = true
@@ -143,34 +163,6 @@ func (d *Detector) capture(u *unit, from, to int32) *sugInput {
 		in.children = append(in.children, sc)
 	}
 	return in
-}
-
-// varyingCol picks the key column whose values change across the loop
-// (the others are constant filters); -1 when none was captured.
-func (d *Detector) varyingCol(u *unit, ci *classInfo, execs []int32) int {
-	cols := ci.shape.KeyCols
-	if len(cols) == 0 {
-		return -1
-	}
-	best, bestN := -1, 0
-	for col := range cols {
-		if col >= 256 {
-			break
-		}
-		seen := map[string]bool{}
-		for _, i := range execs {
-			r := &u.recs[i]
-			for j := 0; j < int(r.nspan); j++ {
-				if int(r.scol[j]) == col {
-					seen[u.keyText(r, j)] = true
-				}
-			}
-		}
-		if len(seen) > bestN || len(seen) == bestN && cols[col] == ci.keyCol {
-			best, bestN = col, len(seen)
-		}
-	}
-	return best
 }
 
 // retryFinding records a statement repeated with the same values around

@@ -40,6 +40,7 @@ const (
 	flagParams                      // key values not visible (? markers)
 	flagKeyed                       // carried a request key
 	flagScanned                     // key fields come from a key scan
+	flagText                        // spans[0] is the whole statement: scan it for keys when needed
 )
 
 func (r *rec) has(f uint16) bool { return r.flags&f != 0 }
@@ -73,6 +74,8 @@ type unit struct {
 	text    []byte // statement texts (arena)
 	dropped int64  // statements beyond MaxUnitStatements
 	attrs   []fingerprint.Tag
+	akey    string // attrKey(attrs), once needed
+	akeySet bool
 
 	startB, endB boundary // why the unit started and ended
 	win          int64    // window index of the first statement
@@ -145,7 +148,7 @@ func (u *unit) addText(r *rec, q []byte) {
 	for i := uint8(0); i < r.nspan; i++ {
 		s, e := int(r.spans[i][0]), int(r.spans[i][1])
 		limit := maxKeyText
-		if r.ci != nil && r.ci.variant == variantInsert {
+		if r.has(flagText) || r.ci != nil && r.ci.variant == variantInsert {
 			limit = maxRowText
 		}
 		if e > len(q) || s > e || e-s > limit {
@@ -225,6 +228,28 @@ func (u *unit) sortRecs() {
 		})
 		u.unsorted = false
 	}
+}
+
+// keys returns the key texts of r and their key columns (INSERT: the
+// VALUES rows), scanning the kept statement when only that was kept.
+func (u *unit) keys(r *rec, ks *fingerprint.KeyScan) (texts []string, cols []uint8) {
+	if r.text < 0 {
+		return nil, nil
+	}
+	if !r.has(flagText) {
+		for i := 0; i < int(r.nspan); i++ {
+			texts = append(texts, u.keyText(r, i))
+			cols = append(cols, r.scol[i])
+		}
+		return texts, cols
+	}
+	q := u.text[int(r.text)+int(r.spans[0][0]) : int(r.text)+int(r.spans[0][1])]
+	fingerprint.ScanKeys(q, &r.ci.shape, ks)
+	for i := 0; i < ks.NSpans; i++ {
+		texts = append(texts, string(q[ks.Spans[i][0]:ks.Spans[i][1]]))
+		cols = append(cols, ks.SpanCol[i])
+	}
+	return texts, cols
 }
 
 // keyText returns the text of r's i-th key span ("" when not kept).
