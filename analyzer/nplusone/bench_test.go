@@ -2,11 +2,11 @@ package nplusone_test
 
 import (
 	"bytes"
-	"os"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"testing"
 	"time"
 
