@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/sqlsift/sqlsift/analyzer"
 	"github.com/sqlsift/sqlsift/analyzer/fingerprint"
@@ -47,7 +48,12 @@ type Detector struct {
 	tags   []fingerprint.Tag
 	ks     fingerprint.KeyScan
 	tcache [4]tagEntry // recent comments and what they say
-	tnext  int
+	// idCache maps the address of an EventClass.ID string to its class.
+	idCache [512]struct {
+		p  *byte
+		ci *classInfo
+	}
+	tnext int
 
 	agg   map[string]*findingAgg
 	bySig map[uint64]*findingAgg // this detector's occurrences' signatures
@@ -320,10 +326,10 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 	}
 	if key != "" {
 		r.flags |= flagKeyed
-		d.keyedEvent(ev.ConnID, key, kb, r, q, attrs)
+		d.keyedEvent(ev.ConnID, key, kb, &r, q, attrs)
 		return
 	}
-	d.unkeyedEvent(ev.ConnID, r, q, attrs)
+	d.unkeyedEvent(ev.ConnID, &r, q, attrs)
 }
 
 var (
@@ -407,12 +413,23 @@ func (d *Detector) earlySpan() int64 {
 // class returns the detector's info for cls, computing the shape from the
 // first complete statement of the class.
 func (d *Detector) class(cls *analyzer.EventClass, ev *parser.Event) *classInfo {
+	// The Aggregator passes the same ID string for every event of a
+	// class: a direct-mapped cache on its address skips hashing the ID.
+	p := unsafe.StringData(cls.ID)
+	slot := &d.idCache[(uintptr(unsafe.Pointer(p))>>4)%uintptr(len(d.idCache))]
+	if slot.p == p && slot.ci != nil && slot.ci.id == cls.ID {
+		ci := slot.ci
+		if ci.role != roleUnknown {
+			return ci
+		}
+	}
 	ci := d.classes[cls.ID]
 	if ci == nil {
 		ci = &classInfo{id: cls.ID, fp: cls.Fingerprint}
 		d.classes[cls.ID] = ci
 		ci.setExample(ev)
 	}
+	slot.p, slot.ci = p, ci
 	if ci.role == roleUnknown && !ev.Truncated && ci.tries < maxShapeTries && ev.Kind != parser.KindAdmin {
 		sh, err := fingerprint.ShapeOf(string(ev.Query))
 		if err == nil {
@@ -654,20 +671,20 @@ func (d *Detector) finish(u *unit) {
 }
 
 // keyedEvent adds a statement that carries a request key.
-func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r rec, q []byte, tags []fingerprint.Tag) {
+func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r *rec, q []byte, tags []fingerprint.Tag) {
 	u := d.keyed[key]
-	if u != nil && !d.keyedContinues(u, &r, r.clock) {
+	if u != nil && !d.keyedContinues(u, r, r.clock) {
 		d.keyedClose(u)
 		u = nil
 	}
 	if u == nil {
 		u = d.newUnit()
 		u.key, u.keyKind, u.startB = key, kb, kb
-		u.firstKeyed = r
+		u.firstKeyed = *r
 		if r.has(flagTime) {
 			u.win = d.win(r.start)
 		}
-		if d.early != nil && !d.early[key] && d.mayHaveState(&r) {
+		if d.early != nil && !d.early[key] && d.mayHaveState(r) {
 			u.head = true
 			d.kheads = append(d.kheads, u)
 		}
@@ -690,24 +707,24 @@ func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r rec, q []byt
 	if c == nil {
 		c = &conn{id: id}
 		d.conns[id] = c
-		if d.mayHaveState(&r) {
+		if d.mayHaveState(r) {
 			// The earlier unit of this connection (if any) ends here.
-			h := &head{conn: id, end: headKeyed, endRec: r, endUnit: u}
+			h := &head{conn: id, end: headKeyed, endRec: *r, endUnit: u}
 			d.heads = append(d.heads, h)
 		}
 	}
 	if c.head != nil {
-		c.head.end, c.head.endRec, c.head.endUnit = headKeyed, r, u
+		c.head.end, c.head.endRec, c.head.endUnit = headKeyed, *r, u
 		c.head = nil
 	}
 	if c.cur.resolve() != u {
-		d.detach(c, d.keyedReason(c, &r))
+		d.detach(c, d.keyedReason(c, r))
 		c.cur = u
 		u.refs++
 	}
 	c.ngaps, c.ctx = 0, r.ctx
 	c.afterCommit, c.afterRollback = false, false
-	c.setLast(&r, d.win(r.start))
+	c.setLast(r, d.win(r.start))
 }
 
 // keyedContinues reports whether r (keyed) belongs to the open keyed unit
@@ -740,14 +757,14 @@ func (c *conn) setLast(r *rec, win int64) {
 
 // unkeyedEvent adds a statement without a request key to its
 // connection's unit.
-func (d *Detector) unkeyedEvent(id uint64, r rec, q []byte, tags []fingerprint.Tag) {
-	c := d.getConn(id, &r)
+func (d *Detector) unkeyedEvent(id uint64, r *rec, q []byte, tags []fingerprint.Tag) {
+	c := d.getConn(id, r)
 	if c.head != nil {
-		if d.knownSplit(c, &r) {
+		if d.knownSplit(c, r) {
 			h := c.head
-			h.end, h.endB = headSplit, d.splitKind(c, &r)
+			h.end, h.endB = headSplit, d.splitKind(c, r)
 			c.head = nil
-			c.startB = d.startLabel(c, &r, h.endB)
+			c.startB = d.startLabel(c, r, h.endB)
 			c.cur = nil
 		} else {
 			// Unknown effect: keep it for the replay.
@@ -756,7 +773,7 @@ func (d *Detector) unkeyedEvent(id uint64, r rec, q []byte, tags []fingerprint.T
 			if tags != nil && r.ctx != 0 {
 				h.tags = append(h.tags, headTags{i: len(h.buf.recs) - 1, tags: attribution(tags)})
 			}
-			c.note(&r, d.win(r.start))
+			c.note(r, d.win(r.start))
 			return
 		}
 	}
@@ -811,13 +828,13 @@ func (d *Detector) splitKind(c *conn, r *rec) boundary {
 
 // step is the full state machine for an unkeyed statement (normal mode,
 // and replays of heads).
-func (d *Detector) step(c *conn, r rec, q []byte, tags []fingerprint.Tag) {
+func (d *Detector) step(c *conn, r *rec, q []byte, tags []fingerprint.Tag) {
 	if c.cur != nil && c.cur.resolve() == nil {
 		c.cur = nil
 	}
-	split, b := d.split(c, &r)
+	split, b := d.split(c, r)
 	if split {
-		start := d.startLabel(c, &r, b)
+		start := d.startLabel(c, r, b)
 		d.detach(c, b)
 		u := d.newUnit()
 		u.startB = start
@@ -842,7 +859,7 @@ func (d *Detector) step(c *conn, r rec, q []byte, tags []fingerprint.Tag) {
 			u.attrs = attribution(tags)
 		}
 	}
-	c.setLast(&r, d.win(r.start))
+	c.setLast(r, d.win(r.start))
 	// A ROLLBACK waits for the next real statement (a retry?), never
 	// across a unit boundary.
 	pendingRollback := !split && c.afterRollback && (r.has(flagBegin) || r.has(flagNoise))

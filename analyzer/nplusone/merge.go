@@ -136,7 +136,7 @@ func (d *Detector) Merge(other analyzer.Detector) {
 			if ti < len(h.tags) && h.tags[ti].i == i {
 				tags = h.tags[ti].tags
 			}
-			d.step(c, r, q, tags)
+			d.step(c, &r, q, tags)
 		}
 		end := h.endRec
 		clock(&end)

@@ -125,12 +125,12 @@ const (
 // them). Over MaxUnitStatements the lowest input offsets are kept, so the
 // result does not depend on the order records arrive in (stitched -j
 // chunks append out of order).
-func (u *unit) add(r rec, q []byte, maxRecs int) {
+func (u *unit) add(r *rec, q []byte, maxRecs int) {
 	if n := len(u.recs); n > 0 && u.recs[n-1].off > r.off {
 		u.unsorted = true
 	}
-	u.addText(&r, q)
-	u.recs = append(u.recs, r)
+	u.recs = append(u.recs, *r)
+	u.addText(&u.recs[len(u.recs)-1], q)
 	if len(u.recs) >= 2*maxRecs {
 		u.trim(maxRecs)
 	}
@@ -202,7 +202,7 @@ func max2(a, b int) int {
 // absorb moves the records of o (a later part of the same unit) into u.
 func (u *unit) absorb(o *unit, maxRecs int) {
 	for i := range o.recs {
-		r := o.recs[i]
+		r := &o.recs[i]
 		var q []byte
 		if r.text >= 0 {
 			q = o.text[r.text:]
