@@ -412,7 +412,7 @@ func (d *Detector) instance(u *unit, root int32, from, to int32, b boundary) {
 		m.exact = hasParent && m.rows >= 0 && (int64(m.k) == m.rows || int64(m.d) == m.rows)
 		// Waste: the statements beyond one batched statement, plus their
 		// round trips (shared by parallel connections).
-		rtt := int64(c.RTT / time.Microsecond)
+		rtt := c.rttMicros()
 		rt := int64(m.k-1) * rtt
 		if m.conns > 1 {
 			rt /= int64(m.conns)

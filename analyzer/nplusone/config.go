@@ -120,11 +120,8 @@ func (c Config) withDefaults() Config {
 	if c.WeakMinRepeats < c.MinRepeats {
 		c.WeakMinRepeats = c.MinRepeats
 	}
-	switch {
-	case c.RTT == 0:
-		c.RTT = d.RTT
-	case c.RTT < 0:
-		c.RTT = 0
+	if c.RTT == 0 {
+		c.RTT = d.RTT // negative stays: "no round-trip cost" (see rttMicros)
 	}
 	if c.BatchFactor <= 0 {
 		c.BatchFactor = d.BatchFactor
@@ -166,4 +163,9 @@ func (c Config) withDefaults() Config {
 		c.Examples = d.Examples
 	}
 	return c
+}
+
+// rttMicros is the round-trip cost in microseconds (0 when RTT < 0).
+func (c *Config) rttMicros() int64 {
+	return max(0, int64(c.RTT/time.Microsecond))
 }

@@ -418,3 +418,20 @@ func randomWorkload(seed uint64) []parser.Event {
 	}
 	return s.evs
 }
+
+// A zero round-trip cost survives the standalone Findings path (which
+// rebuilds a detector from the configuration).
+func TestNoRTTStandalone(t *testing.T) {
+	s := newScript()
+	s.q(1, 0, "BEGIN").loop(1, 6, 1, "").q(1, 0, "COMMIT")
+	d := nplusone.New(nplusone.Config{RTT: -1})
+	a := analyzer.New(analyzer.Options{NewDetector: func() analyzer.Detector { return d }})
+	for i := range s.evs {
+		a.Add(&s.evs[i])
+	}
+	fs := n1s(a.Report(analyzer.ReportOptions{}).Findings)
+	with := n1s(findings(s.evs, nplusone.Config{}))
+	if len(fs) != 1 || len(with) != 1 || fs[0].WastedTime >= with[0].WastedTime || fs[0].WastedTime > 0.002 {
+		t.Errorf("RTT -1: waste %v, default RTT: %v", fs, with)
+	}
+}

@@ -185,7 +185,7 @@ func (d *Detector) retryFinding(u *unit, gi int, b boundary) {
 		}
 	}
 	o.rt = int64(g.k - 1)
-	o.waste += o.rt * int64(d.cfg.RTT/1000)
+	o.waste += o.rt * d.cfg.rttMicros()
 	fr, lr := &recs[idx[0]], &recs[idx[len(idx)-1]]
 	if fr.has(flagTime) && lr.has(flagTime) {
 		o.first, o.last, o.hasTime = fr.start, lr.end, true
@@ -220,7 +220,7 @@ func (d *Detector) redundantFinding(u *unit, gi int, b boundary) {
 		o.noTiming = true
 	}
 	o.rt = avoid
-	o.waste = o.db + avoid*int64(d.cfg.RTT/1000)
+	o.waste = o.db + avoid*d.cfg.rttMicros()
 	fr, lr := &recs[idx[0]], &recs[idx[len(idx)-1]]
 	if fr.has(flagTime) && lr.has(flagTime) {
 		o.first, o.last, o.hasTime = fr.start, lr.end, true

@@ -355,7 +355,7 @@ func (d *Detector) notes(fa *findingAgg) []string {
 		n = append(n, "the loop ran over several connections in parallel (fan-out): waste counts database time and round trips; the wall-clock saving is smaller")
 	}
 	if fa.noTiming > 0 {
-		n = append(n, fmt.Sprintf("the input has no statement times (general log): waste is estimated from round trips × %v", d.cfg.RTT))
+		n = append(n, fmt.Sprintf("the input has no statement times (general log): waste is estimated from round trips × %v", time.Duration(d.cfg.rttMicros())*time.Microsecond))
 	}
 	if fa.params > 0 {
 		n = append(n, "key values are not visible (prepared statement placeholders): distinct keys could not be checked")
