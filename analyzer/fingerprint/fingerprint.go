@@ -63,7 +63,9 @@ type Fingerprinter struct {
 	planning bool     // phase 1 records plan and noCache
 	plan     []litRec // the literals reduced, for the cache
 	noCache  bool     // the result depends on a literal's bytes
-	tokIdx   int32    // index of the token phase 1 is at, in lexing order
+	tokIdx   int32    // index of the last literal token phase 1 scanned (isPlanKind), in lexing order
+	curPlan  bool     // the token phase 1 is at is that literal token
+	planText []byte   // texts of reduced words that are not literal tokens (NULL)
 }
 
 // New returns a Fingerprinter.
@@ -179,7 +181,7 @@ func (f *Fingerprinter) Fingerprint(q []byte) Result {
 		if r, ok := f.fromCache(q); ok {
 			return r
 		}
-		f.planning, f.noCache, f.plan = true, false, f.plan[:0]
+		f.planning, f.noCache, f.plan, f.planText = true, false, f.plan[:0], f.planText[:0]
 	}
 	f.phase1(q)
 	f.planning = false
@@ -411,7 +413,13 @@ func (f *Fingerprinter) pushKeyword(e *kwEntry) {
 
 func (f *Fingerprinter) addLiteral(sign byte, raw []byte) {
 	if f.planning {
-		f.plan = append(f.plan, litRec{f.tokIdx, sign})
+		if f.curPlan {
+			f.plan = append(f.plan, litRec{tok: f.tokIdx, sign: sign})
+		} else {
+			// The keyword NULL: its bytes are in the skeleton as they are.
+			f.plan = append(f.plan, litRec{tok: -1, sign: sign, off: int32(len(f.planText)), n: int32(len(raw))})
+			f.planText = append(f.planText, raw...)
+		}
 	}
 	f.lits++
 	f.litHash = hashBytes(f.litHash^uint64(sign)*hashK2, raw)
@@ -534,11 +542,15 @@ func (f *Fingerprinter) phase1(q []byte) {
 	f.text = nil
 }
 
-// scan is the lexer's scan, counting tokens in lexing order (for the
-// skeleton cache's literal plan).
+// scan is the lexer's scan, counting literal tokens in lexing order (for
+// the skeleton cache's literal plan).
 func (f *Fingerprinter) scan() token {
-	f.tokIdx++
-	return f.lx.scan()
+	t := f.lx.scan()
+	f.curPlan = isPlanKind(t.kind)
+	if f.curPlan {
+		f.tokIdx++
+	}
+	return t
 }
 
 // specialName applies the lit rules of reduceOptimizerHint to a quoted

@@ -19,18 +19,32 @@ package fingerprint
 // normalizing the first statement of the shape recorded (litRec).
 
 // litRec records one literal the digester reduced: the index of its token
-// in lexing order and the unary sign that went with it.
+// among the literal tokens (isPlanKind) in lexing order, or -1 for the
+// keyword NULL whose text is then planText[off:off+n]; and the unary sign
+// that went with it.
 type litRec struct {
-	tok  int32
-	sign byte
+	tok    int32
+	off, n int32
+	sign   byte
 }
 
 type skelEntry struct {
-	skel  []byte
-	marks []int32 // offsets of the markers in skel (skel alone is ambiguous: 0xff may be text)
-	text  []byte
-	hash  uint64
-	plan  []litRec
+	skel     []byte
+	marks    []int32 // offsets of the markers in skel (skel alone is ambiguous: 0xff may be text)
+	text     []byte
+	hash     uint64
+	plan     []litRec
+	planText []byte
+}
+
+// isPlanKind: the tokens the digester reduces as literals. Their spans
+// are recorded by skeleton (the others are copied as they are).
+func isPlanKind(k tkind) bool {
+	switch k {
+	case tInt, tDec, tFloat, tHex, tBit, tString, tParam, tNull:
+		return true
+	}
+	return false
 }
 
 // skelCache is 2-way set-associative; a replaced entry's buffers are
@@ -81,21 +95,40 @@ const (
 	markStar     = 0x80
 )
 
-// skeleton lexes q into f.skel, f.marks and f.stoks (every token's span,
-// in lexing order, as phase 1 will see them).
+// skeleton lexes q into f.skel, f.marks and f.stoks (the spans of the
+// literal tokens, in lexing order, as phase 1 will see them). Names,
+// keywords, blanks and one-byte operators, most of any statement, are
+// stepped over here exactly as lexer.scan would (they are copied, not
+// looked at); everything else goes through scan.
 func (f *Fingerprinter) skeleton(q []byte) {
 	lx := &f.slx
 	lx.reset(q)
 	f.skel, f.marks, f.stoks = f.skel[:0], f.marks[:0], f.stoks[:0]
 	prev := 0
 	for {
+		p := lx.p
+	fast:
+		for p < len(q) {
+			switch classTab[q[p]] {
+			case cSpace, cSingle:
+				p++
+			case cIdent:
+				p++
+				for p < len(q) && identTab[q[p]] != 0 {
+					p++
+				}
+			default:
+				break fast
+			}
+		}
+		lx.p = p
 		t := lx.scan()
 		if t.kind == tEOF || t.kind == tInvalid {
 			break
 		}
-		f.stoks = append(f.stoks, span{int32(t.start), int32(t.end)})
 		switch t.kind {
 		case tInt, tDec, tFloat, tHex, tBit, tString:
+			f.stoks = append(f.stoks, span{int32(t.start), int32(t.end)})
 			m := byte(t.kind)
 			if q[t.start] == '.' {
 				m |= markDotFirst
@@ -110,6 +143,8 @@ func (f *Fingerprinter) skeleton(q []byte) {
 			f.marks = append(f.marks, int32(len(f.skel)))
 			f.skel = append(f.skel, 0xff, m)
 			prev = t.end
+		case tParam, tNull:
+			f.stoks = append(f.stoks, span{int32(t.start), int32(t.end)})
 		}
 	}
 	f.skel = append(f.skel, q[prev:]...)
@@ -136,8 +171,14 @@ func (f *Fingerprinter) fromCache(q []byte) (Result, bool) {
 	}
 	var litHash uint64
 	for _, l := range e.plan {
-		s := f.stoks[l.tok]
-		litHash = hashBytes(litHash^uint64(l.sign)*hashK2, q[s.s:s.e])
+		var raw []byte
+		if l.tok >= 0 {
+			s := f.stoks[l.tok]
+			raw = q[s.s:s.e]
+		} else {
+			raw = e.planText[l.off : l.off+l.n]
+		}
+		litHash = hashBytes(litHash^uint64(l.sign)*hashK2, raw)
 	}
 	f.out = append(f.out[:0], e.text...)
 	f.text = f.out
@@ -156,6 +197,7 @@ func (f *Fingerprinter) toCache(r Result) {
 	e.marks = append(e.marks[:0], f.marks...)
 	e.text = append(e.text[:0], r.Text...)
 	e.plan = append(e.plan[:0], f.plan...)
+	e.planText = append(e.planText[:0], f.planText...)
 	e.hash = r.Hash
 	set[0], set[1] = e, set[0]
 }
