@@ -64,6 +64,7 @@ type Aggregator struct {
 	opts    Options
 	fp      *fingerprint.Fingerprinter
 	byHash  map[uint64]*class
+	recent  [256]*class // by the top bits of the hash: skips the map for the classes seen last
 	classes int
 
 	events, other, filtered int64
@@ -325,6 +326,16 @@ func (c *class) addExtra(key string, v float64) {
 }
 
 func (a *Aggregator) lookup(text []byte, hash uint64) *class {
+	slot := &a.recent[hash>>56]
+	if c := *slot; c != nil && c.hash == hash && c.text == string(text) {
+		return c
+	}
+	c := a.lookupMap(text, hash)
+	*slot = c
+	return c
+}
+
+func (a *Aggregator) lookupMap(text []byte, hash uint64) *class {
 	head := a.byHash[hash]
 	for c := head; c != nil; c = c.next {
 		if c.text == string(text) {

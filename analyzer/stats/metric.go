@@ -53,6 +53,10 @@ type Metric struct {
 	sqLo     uint64
 	exact    []int64
 	sketch   *ddsketch.DDSketch
+	// A run of equal values (row counts, zero lock times) goes into the
+	// sketch with one AddWithCount: pendN copies of pendV are not in it
+	// yet. Bin counts, and so quantiles, are those of adding one by one.
+	pendV, pendN int64
 }
 
 // Add records one value. Negative values are clamped to zero.
@@ -73,7 +77,12 @@ func (m *Metric) Add(v int64) {
 	m.sqLo, c = bits.Add64(m.sqLo, lo, 0)
 	m.sqHi += hi + c
 	if m.sketch != nil {
-		addToSketch(m.sketch, v)
+		if m.pendN > 0 && v == m.pendV {
+			m.pendN++
+			return
+		}
+		m.flush()
+		m.pendV, m.pendN = v, 1
 		return
 	}
 	if len(m.exact) < ExactValues {
@@ -91,6 +100,14 @@ func newSketch() *ddsketch.DDSketch {
 func addToSketch(s *ddsketch.DDSketch, v int64) {
 	// Values are >= 0; zeros go to the sketch's zero bucket.
 	_ = s.Add(float64(v))
+}
+
+// flush moves the pending run into the sketch.
+func (m *Metric) flush() {
+	if m.pendN > 0 {
+		_ = m.sketch.AddWithCount(float64(m.pendV), float64(m.pendN))
+		m.pendN = 0
+	}
 }
 
 func (m *Metric) toSketch() {
@@ -117,6 +134,12 @@ func (m *Metric) Merge(o *Metric) {
 	var c uint64
 	m.sqLo, c = bits.Add64(m.sqLo, o.sqLo, 0)
 	m.sqHi += o.sqHi + c
+	if m.sketch != nil {
+		m.flush()
+	}
+	if o.sketch != nil {
+		o.flush()
+	}
 	switch {
 	case m.sketch == nil && o.sketch == nil && len(m.exact)+len(o.exact) <= ExactValues:
 		m.exact = append(m.exact, o.exact...)
@@ -179,6 +202,7 @@ func (m *Metric) Quantile(q float64) float64 {
 		}
 		return float64(s[i])
 	}
+	m.flush()
 	v, err := m.sketch.GetValueAtQuantile(q)
 	if err != nil {
 		return 0

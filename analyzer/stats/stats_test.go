@@ -152,3 +152,40 @@ func TestNamesBoundedAndOrderIndependent(t *testing.T) {
 		t.Errorf("distinct estimate %d (exact=%v) far from 676", d, exact)
 	}
 }
+
+// Runs of equal values go into the sketch as one AddWithCount: quantiles
+// (at every rank) and counts must be those of a sketch fed one value at a
+// time, also when a run is pending during a merge.
+func TestMetricRunsEqualOneByOne(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	var a, b Metric
+	ref := newSketch()
+	for i := 0; i < 20000; i++ {
+		v := int64(r.IntN(5)) // long runs of few values...
+		if r.IntN(3) == 0 {
+			v = int64(r.IntN(1_000_000)) // ...and scattered ones
+		}
+		for n := 1 + r.IntN(6); n > 0; n-- {
+			if i%2 == 0 {
+				a.Add(v)
+			} else {
+				b.Add(v)
+			}
+			_ = ref.Add(float64(v))
+		}
+	}
+	a.Merge(&b)
+	if a.pendN != 0 {
+		a.flush()
+	}
+	if got, want := a.sketch.GetCount(), ref.GetCount(); got != want {
+		t.Fatalf("count %v, want %v", got, want)
+	}
+	for q := 0.0; q <= 1; q += 0.0005 {
+		got, _ := a.sketch.GetValueAtQuantile(q)
+		want, _ := ref.GetValueAtQuantile(q)
+		if got != want {
+			t.Fatalf("q=%v: %v, want %v", q, got, want)
+		}
+	}
+}
