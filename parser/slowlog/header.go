@@ -321,11 +321,13 @@ func isServerLine(b []byte) bool {
 	if len(b) > 512 {
 		return false
 	}
-	if !(bytes.HasSuffix(b, []byte("started with:")) || bytes.Contains(b, []byte("embedded library"))) {
-		return false
-	}
+	// ", Version: " first: statement lines rarely hold a ',' to check,
+	// while "embedded library" would be searched for at every 'e'.
 	i := bytes.Index(b, []byte(", Version: "))
 	if i <= 0 {
+		return false
+	}
+	if !(bytes.HasSuffix(b, []byte("started with:")) || bytes.Contains(b, []byte("embedded library"))) {
 		return false
 	}
 	prog := b[:i]
