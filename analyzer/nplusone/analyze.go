@@ -381,8 +381,14 @@ func (d *Detector) instance(u *unit, root int32, from, to int32, b boundary) {
 			}
 		}
 		m.params = params == m.k
-		m.d = countDistinct(s.keys)
-		m.rests = countDistinct(s.rests)
+		if m.k == g.k {
+			m.d = g.d // the whole group: classify counted it
+		} else {
+			m.d = countDistinct(s.keys)
+		}
+		if g.ci.variant == variantWrite {
+			m.rests = countDistinct(s.rests) // only writes report varying values
+		}
 		m.conns = len(s.conns)
 		m.inMean = float64(in) / float64(m.k)
 		// The parent's rows in this instance.

@@ -317,7 +317,7 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 	var key string
 	var kb boundary
 	var attrs []fingerprint.Tag
-	if bytes.Contains(ev.Query, commentOpen) {
+	if hasComment(ev.Query) {
 		var tags []fingerprint.Tag
 		key, kb, r.ctx, tags = d.comment(ev.Query)
 		if len(tags) > 0 {
@@ -336,6 +336,21 @@ var (
 	commentOpen  = []byte("/*")
 	commentClose = []byte("*/")
 )
+
+// hasComment reports whether q contains "/*" ('/' is rare in SQL, so
+// this is faster than a two-byte search).
+func hasComment(q []byte) bool {
+	for {
+		i := bytes.IndexByte(q, '/')
+		if i < 0 || i+1 >= len(q) {
+			return false
+		}
+		if q[i+1] == '*' {
+			return true
+		}
+		q = q[i+1:]
+	}
+}
 
 // tagEntry caches the reading of one comment: a request's statements
 // repeat the same comment, and parsing it (URL-decoding, allocating the
