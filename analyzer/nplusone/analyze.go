@@ -35,6 +35,7 @@ type scratch struct {
 	keys   []uint64
 	qts    []int64
 	mem    []member
+	kids   []occChild
 	conns  []uint64
 	rests  []uint64
 }

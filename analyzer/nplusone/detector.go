@@ -48,6 +48,7 @@ type Detector struct {
 	tags   []fingerprint.Tag
 	ks     fingerprint.KeyScan
 	tcache [4]tagEntry // recent comments and what they say
+	ccache [64]*conn   // recent connections by id (skips the map)
 	// idCache maps the address of an EventClass.ID string to its class.
 	idCache [512]struct {
 		p  *byte
@@ -553,15 +554,40 @@ func (d *Detector) release(u *unit) {
 	}
 }
 
+// getConnState returns the state of connection id, or nil.
+func (d *Detector) getConnState(id uint64) *conn {
+	slot := &d.ccache[id%uint64(len(d.ccache))]
+	if c := *slot; c != nil && c.id == id {
+		return c
+	}
+	c := d.conns[id]
+	if c != nil {
+		*slot = c
+	}
+	return c
+}
+
+func (d *Detector) putConn(id uint64, c *conn) {
+	d.conns[id] = c
+	d.ccache[id%uint64(len(d.ccache))] = c
+}
+
+func (d *Detector) dropConn(id uint64) {
+	delete(d.conns, id)
+	if slot := &d.ccache[id%uint64(len(d.ccache))]; *slot != nil && (*slot).id == id {
+		*slot = nil
+	}
+}
+
 // getConn returns the connection's state; a connection first seen here
 // starts in head mode unless its earlier state cannot matter any more.
 func (d *Detector) getConn(id uint64, r *rec) *conn {
-	c := d.conns[id]
+	c := d.getConnState(id)
 	if c != nil {
 		return c
 	}
 	c = &conn{id: id, startB: bNone}
-	d.conns[id] = c
+	d.putConn(id, c)
 	if d.mayHaveState(r) {
 		c.head = &head{conn: id}
 		d.heads = append(d.heads, c.head)
@@ -583,7 +609,7 @@ func (d *Detector) mayHaveState(r *rec) bool {
 // sessionSplit handles Connect/Quit/change user at clock: the
 // connection's unit ends; after Quit the connection is forgotten.
 func (d *Detector) sessionSplit(id uint64, clock, at int64, timed, quit bool) {
-	c := d.conns[id]
+	c := d.getConnState(id)
 	if c == nil {
 		if !d.mayHaveState(nil) {
 			if quit {
@@ -593,7 +619,7 @@ func (d *Detector) sessionSplit(id uint64, clock, at int64, timed, quit bool) {
 			if timed {
 				c.lastEnd, c.lastWin, c.hasLast = at, d.win(at), true
 			}
-			d.conns[id] = c
+			d.putConn(id, c)
 			return
 		}
 		// An earlier chunk may hold this connection's unit: record the
@@ -601,7 +627,7 @@ func (d *Detector) sessionSplit(id uint64, clock, at int64, timed, quit bool) {
 		c = &conn{id: id}
 		c.head = &head{conn: id}
 		d.heads = append(d.heads, c.head)
-		d.conns[id] = c
+		d.putConn(id, c)
 	}
 	if c.head != nil {
 		c.head.end = headSession
@@ -614,7 +640,7 @@ func (d *Detector) sessionSplit(id uint64, clock, at int64, timed, quit bool) {
 		d.detach(c, d.sessionReason(c, clock))
 	}
 	if quit {
-		delete(d.conns, id)
+		d.dropConn(id)
 		return
 	}
 	*c = conn{id: id, startB: bConnection}
@@ -718,10 +744,10 @@ func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r *rec, q []by
 		u.lastEnd, u.hasLast = r.end, true
 	}
 
-	c := d.conns[id]
+	c := d.getConnState(id)
 	if c == nil {
 		c = &conn{id: id}
-		d.conns[id] = c
+		d.putConn(id, c)
 		if d.mayHaveState(r) {
 			// The earlier unit of this connection (if any) ends here.
 			h := &head{conn: id, end: headKeyed, endRec: *r, endUnit: u}
@@ -994,7 +1020,7 @@ func (d *Detector) sweep(clock int64) {
 				c.head = nil
 			}
 			d.detach(c, bGap)
-			delete(d.conns, id)
+			d.dropConn(id)
 		}
 	}
 	for _, u := range d.keyed {
@@ -1017,7 +1043,7 @@ func (d *Detector) closeAll(b boundary, clock int64) {
 			c.head = nil
 		}
 		d.detach(c, cb)
-		delete(d.conns, id)
+		d.dropConn(id)
 	}
 	for _, u := range d.keyed {
 		d.keyedClose(u)

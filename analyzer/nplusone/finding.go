@@ -174,7 +174,9 @@ type occChild struct {
 
 // record folds an occurrence into its finding aggregate; capture is
 // called to build the rewrite inputs only when the example is the best.
-func (d *Detector) record(u *unit, o *occurrence, capture func() *sugInput) {
+// capture (loops) says to build the rewrite inputs from records
+// [from, to) when this occurrence becomes the best example.
+func (d *Detector) record(u *unit, o *occurrence, capture bool, from, to int32) {
 	attr := u.attrs
 	if !u.akeySet {
 		u.akey, u.akeySet = attrKey(attr), true
@@ -188,7 +190,9 @@ func (d *Detector) record(u *unit, o *occurrence, capture func() *sugInput) {
 		fa = d.newAgg(o, u.akey)
 		d.bySig[sig] = fa
 	}
-	d.fold(u, fa, o, attr, capture)
+	if d.fold(u, fa, o, attr) && capture {
+		fa.sug = d.capture(u, from, to)
+	}
 }
 
 // occSignature hashes what the key is made of (class ids stand for
@@ -262,8 +266,9 @@ func (d *Detector) newAgg(o *occurrence, akey string) *findingAgg {
 	return fa
 }
 
-// fold adds occurrence o to its aggregate.
-func (d *Detector) fold(u *unit, fa *findingAgg, o *occurrence, attr []fingerprint.Tag, capture func() *sugInput) {
+// fold adds occurrence o to its aggregate; it reports whether o's example
+// is now the aggregate's best.
+func (d *Detector) fold(u *unit, fa *findingAgg, o *occurrence, attr []fingerprint.Tag) bool {
 	for _, k := range o.kids {
 		for i := range fa.children {
 			c := &fa.children[i]
@@ -306,9 +311,7 @@ func (d *Detector) fold(u *unit, fa *findingAgg, o *occurrence, attr []fingerpri
 	if o.rootRows >= 0 {
 		fa.addRows(o.rootRows, o.repeats)
 	}
-	if d.addExample(fa, o.ex) && capture != nil {
-		fa.sug = capture()
-	}
+	return d.addExample(fa, o.ex)
 }
 
 func b2i(b bool) int64 {

@@ -116,10 +116,10 @@ func (d *Detector) Merge(other analyzer.Detector) {
 	// Connection heads, replayed through d's states.
 	for _, h := range n.heads {
 		remap(&h.buf)
-		c := d.conns[h.conn]
+		c := d.getConnState(h.conn)
 		if c == nil {
 			c = &conn{id: h.conn, startB: bNone}
-			d.conns[h.conn] = c
+			d.putConn(h.conn, c)
 		}
 		ti := 0
 		for i := range h.buf.recs {
@@ -150,7 +150,7 @@ func (d *Detector) Merge(other analyzer.Detector) {
 			d.detach(c, d.sessionReason(c, end.clock))
 		case headQuit:
 			d.detach(c, d.sessionReason(c, end.clock))
-			delete(d.conns, h.conn)
+			d.dropConn(h.conn)
 		case headKeyed:
 			if c.cur.resolve() != h.endUnit.resolve() {
 				d.detach(c, d.keyedReason(c, &end))
@@ -159,7 +159,7 @@ func (d *Detector) Merge(other analyzer.Detector) {
 		if h.end != headOpen && h.end != headQuit && n.conns[h.conn] == nil {
 			// n forgot the connection later (idle): so does d.
 			d.detach(c, bGap)
-			delete(d.conns, h.conn)
+			d.dropConn(h.conn)
 		}
 	}
 
@@ -172,10 +172,10 @@ func (d *Detector) Merge(other analyzer.Detector) {
 			nc.cur = nc.cur.resolve()
 			remap(nc.cur)
 		}
-		if old := d.conns[id]; old != nil && old != nc {
+		if old := d.getConnState(id); old != nil && old != nc {
 			d.detach(old, bGap)
 		}
-		d.conns[id] = nc
+		d.putConn(id, nc)
 	}
 	for key, u := range n.keyed {
 		u = u.resolve()

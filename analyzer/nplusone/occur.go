@@ -6,7 +6,7 @@ func (d *Detector) loopFinding(u *unit, root, from, to int32, b boundary) {
 	s := &d.scr
 	recs := u.recs
 	c := &d.cfg
-	o := occurrence{kind: KindNPlusOne, b: b, rootRows: -1}
+	o := occurrence{kind: KindNPlusOne, b: b, rootRows: -1, kids: d.scr.kids[:0]}
 	if from >= 0 {
 		o.parent = s.groups[root].ci
 		o.rootRows = recs[from].rows
@@ -89,7 +89,8 @@ func (d *Detector) loopFinding(u *unit, root, from, to int32, b boundary) {
 		o.first, o.last, o.hasTime = fr.start, lr.end, true
 	}
 	o.ex = example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: fr.conn, t: fr.start, hasT: fr.has(flagTime), count: o.repeats}
-	d.record(u, &o, func() *sugInput { return d.capture(u, from, to) })
+	d.scr.kids = o.kids
+	d.record(u, &o, true, from, to)
 }
 
 // capture collects the rewrite inputs of an instance: per child class,
@@ -176,7 +177,7 @@ func (d *Detector) retryFinding(u *unit, gi int, b boundary) {
 	if g.errors > 0 && g.rollback {
 		o.conf = confHigh
 	}
-	o.kids = []occChild{{ci: g.ci, depth: 1, k: int64(g.k)}}
+	o.kids = append(d.scr.kids[:0], occChild{ci: g.ci, depth: 1, k: int64(g.k)})
 	// The failed attempts are the waste: all but the last.
 	for _, i := range idx[:len(idx)-1] {
 		if recs[i].qt > 0 {
@@ -191,7 +192,7 @@ func (d *Detector) retryFinding(u *unit, gi int, b boundary) {
 		o.first, o.last, o.hasTime = fr.start, lr.end, true
 	}
 	o.ex = example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: fr.conn, t: fr.start, hasT: fr.has(flagTime), count: int64(g.k)}
-	d.record(u, &o, nil)
+	d.record(u, &o, false, 0, 0)
 }
 
 // redundantFinding records a statement repeated with the same values in
@@ -205,7 +206,7 @@ func (d *Detector) redundantFinding(u *unit, gi int, b boundary) {
 	if g.params {
 		o.conf = confLow
 	}
-	o.kids = []occChild{{ci: g.ci, depth: 1, k: int64(g.k)}}
+	o.kids = append(d.scr.kids[:0], occChild{ci: g.ci, depth: 1, k: int64(g.k)})
 	avoid := int64(g.k - g.d)
 	var sum, n int64
 	for _, i := range idx {
@@ -226,5 +227,5 @@ func (d *Detector) redundantFinding(u *unit, gi int, b boundary) {
 		o.first, o.last, o.hasTime = fr.start, lr.end, true
 	}
 	o.ex = example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: fr.conn, t: fr.start, hasT: fr.has(flagTime), count: int64(g.k)}
-	d.record(u, &o, nil)
+	d.record(u, &o, false, 0, 0)
 }
