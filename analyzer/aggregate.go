@@ -104,14 +104,14 @@ type extraAgg struct {
 }
 
 type example struct {
-	set       bool
 	query     string
-	truncated bool
 	pos       parser.Pos
 	t         time.Time
 	qt        int64
 	db        string
 	conn      uint64
+	set       bool
+	truncated bool
 }
 
 // New returns an empty Aggregator.
@@ -349,7 +349,8 @@ func (a *Aggregator) lookupMap(text []byte, hash uint64) *class {
 	return c
 }
 
-// Merge folds b into a. The result does not depend on merge order.
+// Merge folds b into a; b must not be used afterwards (a takes over its
+// classes). The result does not depend on merge order.
 func (a *Aggregator) Merge(b *Aggregator) {
 	a.events += b.events
 	a.other += b.other
@@ -369,11 +370,31 @@ func (a *Aggregator) Merge(b *Aggregator) {
 	a.warnings += b.warnings
 	a.warnTexts = append(a.warnTexts, b.warnTexts...)
 	for _, head := range b.byHash {
-		for bc := head; bc != nil; bc = bc.next {
-			c := a.lookup([]byte(bc.text), bc.hash)
-			c.merge(bc)
+		for bc := head; bc != nil; {
+			next := bc.next
+			if c := a.find(bc.text, bc.hash); c != nil {
+				c.merge(bc)
+			} else {
+				// A class a has not seen moves over as it is: no copy,
+				// and its id is not hashed again.
+				bc.next = a.byHash[bc.hash]
+				a.byHash[bc.hash] = bc
+				a.classes++
+			}
+			bc = next
 		}
 	}
+	b.byHash, b.recent = nil, [256]*class{}
+}
+
+// find returns a's class with this text, or nil.
+func (a *Aggregator) find(text string, hash uint64) *class {
+	for c := a.byHash[hash]; c != nil; c = c.next {
+		if c.text == text {
+			return c
+		}
+	}
+	return nil
 }
 
 func (c *class) merge(o *class) {

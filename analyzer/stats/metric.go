@@ -52,10 +52,15 @@ type Metric struct {
 	sqHi     uint64 // 128-bit sum of squares, for an exact stddev
 	sqLo     uint64
 	exact    []int64
-	sketch   *ddsketch.DDSketch
-	// A run of equal values (row counts, zero lock times) goes into the
-	// sketch with one AddWithCount: pendN copies of pendV are not in it
-	// yet. Bin counts, and so quantiles, are those of adding one by one.
+	sk       *sketched // past ExactValues values (exact is then nil)
+}
+
+// sketched is a metric's sketch. A run of equal values (row counts, zero
+// lock times) goes into it with one AddWithCount: pendN copies of pendV
+// are not in it yet. Bin counts, and so quantiles, are those of adding
+// one value at a time.
+type sketched struct {
+	sketch       *ddsketch.DDSketch
 	pendV, pendN int64
 }
 
@@ -76,21 +81,26 @@ func (m *Metric) Add(v int64) {
 	var c uint64
 	m.sqLo, c = bits.Add64(m.sqLo, lo, 0)
 	m.sqHi += hi + c
-	if m.sketch != nil {
-		if m.pendN > 0 && v == m.pendV {
-			m.pendN++
+	if sk := m.sk; sk != nil {
+		if sk.pendN > 0 && v == sk.pendV {
+			sk.pendN++
 			return
 		}
 		m.flush()
-		m.pendV, m.pendN = v, 1
+		sk.pendV, sk.pendN = v, 1
 		return
 	}
 	if len(m.exact) < ExactValues {
+		if m.exact == nil {
+			// Most classes of a large log are rare: room for four values
+			// at once instead of growing through 1 and 2.
+			m.exact = make([]int64, 0, 4)
+		}
 		m.exact = append(m.exact, v)
 		return
 	}
 	m.toSketch()
-	addToSketch(m.sketch, v)
+	addToSketch(m.sk.sketch, v)
 }
 
 func newSketch() *ddsketch.DDSketch {
@@ -104,16 +114,16 @@ func addToSketch(s *ddsketch.DDSketch, v int64) {
 
 // flush moves the pending run into the sketch.
 func (m *Metric) flush() {
-	if m.pendN > 0 {
-		_ = m.sketch.AddWithCount(float64(m.pendV), float64(m.pendN))
-		m.pendN = 0
+	if sk := m.sk; sk != nil && sk.pendN > 0 {
+		_ = sk.sketch.AddWithCount(float64(sk.pendV), float64(sk.pendN))
+		sk.pendN = 0
 	}
 }
 
 func (m *Metric) toSketch() {
-	m.sketch = newSketch()
+	m.sk = &sketched{sketch: newSketch()}
 	for _, v := range m.exact {
-		addToSketch(m.sketch, v)
+		addToSketch(m.sk.sketch, v)
 	}
 	m.exact = nil
 }
@@ -134,24 +144,20 @@ func (m *Metric) Merge(o *Metric) {
 	var c uint64
 	m.sqLo, c = bits.Add64(m.sqLo, o.sqLo, 0)
 	m.sqHi += o.sqHi + c
-	if m.sketch != nil {
-		m.flush()
-	}
-	if o.sketch != nil {
-		o.flush()
-	}
+	m.flush()
+	o.flush()
 	switch {
-	case m.sketch == nil && o.sketch == nil && len(m.exact)+len(o.exact) <= ExactValues:
+	case m.sk == nil && o.sk == nil && len(m.exact)+len(o.exact) <= ExactValues:
 		m.exact = append(m.exact, o.exact...)
 	default:
-		if m.sketch == nil {
+		if m.sk == nil {
 			m.toSketch()
 		}
-		if o.sketch != nil {
-			_ = m.sketch.MergeWith(o.sketch)
+		if o.sk != nil {
+			_ = m.sk.sketch.MergeWith(o.sk.sketch)
 		} else {
 			for _, v := range o.exact {
-				addToSketch(m.sketch, v)
+				addToSketch(m.sk.sketch, v)
 			}
 		}
 	}
@@ -193,7 +199,7 @@ func (m *Metric) Quantile(q float64) float64 {
 	if m.N == 0 {
 		return 0
 	}
-	if m.sketch == nil {
+	if m.sk == nil {
 		s := slices.Clone(m.exact)
 		slices.Sort(s)
 		i := int(math.Ceil(q*float64(len(s)))) - 1
@@ -203,7 +209,7 @@ func (m *Metric) Quantile(q float64) float64 {
 		return float64(s[i])
 	}
 	m.flush()
-	v, err := m.sketch.GetValueAtQuantile(q)
+	v, err := m.sk.sketch.GetValueAtQuantile(q)
 	if err != nil {
 		return 0
 	}
