@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -102,5 +103,29 @@ func TestParallelRereadsWrongStarts(t *testing.T) {
 	}
 	if Rereads.Load() == before {
 		t.Errorf("no chunk was re-read: the test no longer exercises the re-read path")
+	}
+}
+
+// The progress label: events and rate, with k/M suffixes; and no progress
+// output at all when stderr is not a terminal.
+func TestProgressLabel(t *testing.T) {
+	for _, c := range []struct {
+		n    int64
+		d    time.Duration
+		want string
+	}{
+		{0, 0, "reading: 0 events"},
+		{999, time.Second, "reading: 999 events, 999/s"},
+		{1059700, 2 * time.Second, "reading: 1.06M events, 530k/s"},
+		{2_500_000_000, 10 * time.Second, "reading: 2.5G events, 250M/s"},
+	} {
+		if got := describeEvents(c.n, c.d); got != c.want {
+			t.Errorf("describeEvents(%d, %v) = %q, want %q", c.n, c.d, got, c.want)
+		}
+	}
+	p := writeLog(t, true, 200)
+	_, errOut, code := sqlsift(t, "", "analyze", "--format", "json", "-j", "2", p)
+	if code != 0 || errOut != "" {
+		t.Errorf("exit %d, stderr %q: want silence when stderr is not a terminal", code, errOut)
 	}
 }

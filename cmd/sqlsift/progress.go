@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"time"
 
@@ -12,12 +13,18 @@ import (
 
 type progressBar interface {
 	Set64(int64) error
+	Describe(string)
 	Finish() error
 }
 
+// progressTick is how often the display is refreshed.
+const progressTick = 200 * time.Millisecond
+
 // newProgress starts a progress display on stderr when stderr is a
-// terminal and --quiet is off. Readers only bump an atomic counter per
-// buffer refill (64 KiB), so the hot path does not notice it.
+// terminal and --quiet is off: a bar of bytes read with the byte rate and
+// the time left, and the events read and their rate. Readers only bump
+// atomic counters, per buffer refill (bytes) and per 4096 events, so the
+// hot path does not notice it; a ticker goroutine renders.
 func newProgress(e *env, quiet bool, files []*input.File) *progress {
 	p := &progress{done: make(chan struct{})}
 	f, ok := e.stderr.(*os.File)
@@ -36,25 +43,50 @@ func newProgress(e *env, quiet bool, files []*input.File) *progress {
 		progressbar.OptionSetWriter(f),
 		progressbar.OptionShowBytes(true),
 		progressbar.OptionSetDescription("reading"),
-		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(progressTick),
 		progressbar.OptionShowElapsedTimeOnFinish(),
 		progressbar.OptionClearOnFinish(),
 	)
+	start := time.Now()
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		t := time.NewTicker(200 * time.Millisecond)
+		t := time.NewTicker(progressTick)
 		defer t.Stop()
 		for {
 			select {
 			case <-p.done:
 				return
-			case <-t.C:
+			case now := <-t.C:
+				p.bar.Describe(describeEvents(p.events.Load(), now.Sub(start)))
 				p.bar.Set64(p.current())
 			}
 		}
 	}()
 	return p
+}
+
+// describeEvents is the bar's label: events so far and their rate.
+func describeEvents(n int64, d time.Duration) string {
+	s := "reading: " + humanCount(float64(n)) + " events"
+	if sec := d.Seconds(); sec > 0.5 {
+		s += ", " + humanCount(float64(n)/sec) + "/s"
+	}
+	return s
+}
+
+// humanCount writes n with a k/M/G suffix and three significant digits.
+func humanCount(n float64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.3gG", n/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.3gM", n/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.3gk", n/1e3)
+	}
+	return fmt.Sprintf("%.0f", n)
 }
 
 func (p *progress) current() int64 {
