@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// fullConfig uses every key: it is the example of docs/ci-gate.md (keep
+// fullConfig uses every key: it is the example in README.md, section "Configuration" (keep
 // them identical).
 const fullConfig = `# .sqlsift.yml — sqlsift CI gate
 version: 1                              # the only version so far
