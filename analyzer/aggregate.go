@@ -38,11 +38,13 @@ type Options struct {
 // for session commands (Connect, Quit, ...) and for events the filters
 // dropped. Merge is called with the detectors of later chunks in input
 // order (file by file, chunk by chunk), so a detector may stitch units of
-// work cut at a chunk edge. Findings runs once, at report time.
+// work cut at a chunk edge. Findings and Units run once each, at report
+// time, in either order (the first closes the open units of work).
 type Detector interface {
 	Observe(ev *parser.Event, cls *EventClass)
 	Merge(next Detector)
 	Findings(o ReportOptions) []Finding
+	Units(o ReportOptions) []UnitGroup
 }
 
 // EventClass is what a Detector learns about an event's statement.

@@ -37,6 +37,7 @@ func (a *Aggregator) Report(o ReportOptions) *Report {
 		Options:       Settings{OrderBy: o.OrderBy, Limit: o.Limit, Redacted: o.Redact, Filters: o.Filters},
 		Classes:       []Class{},
 		Findings:      []Finding{},
+		Units:         []UnitGroup{},
 	}
 	if r.Inputs == nil {
 		r.Inputs = []Input{}
@@ -97,6 +98,9 @@ func (a *Aggregator) Report(o ReportOptions) *Report {
 		r.Findings = a.det.Findings(o)
 		if r.Findings == nil {
 			r.Findings = []Finding{}
+		}
+		if r.Units = a.det.Units(o); r.Units == nil {
+			r.Units = []UnitGroup{}
 		}
 	}
 

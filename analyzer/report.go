@@ -17,9 +17,12 @@ type Report struct {
 	Classes       []Class   `json:"classes"`
 	Remainder     Remainder `json:"remainder"`
 	Findings      []Finding `json:"findings"`
-	Warnings      Warnings  `json:"warnings"`
-	Live          *Live     `json:"live,omitempty"`    // sqlsift live only (report_live.go)
-	Explain       *Explain  `json:"explain,omitempty"` // --explain DSN only (report_live.go)
+	// Units profiles the units of work (requests, jobs) by route: filled
+	// by the N+1 detector; empty when it did not run (--no-n1).
+	Units    []UnitGroup `json:"units"`
+	Warnings Warnings    `json:"warnings"`
+	Live     *Live       `json:"live,omitempty"`    // sqlsift live only (report_live.go)
+	Explain  *Explain    `json:"explain,omitempty"` // --explain DSN only (report_live.go)
 }
 
 // Tool names the program that wrote the report.
@@ -213,4 +216,13 @@ type FindingExample struct {
 	ConnID  uint64 `json:"connection_id,omitempty"`
 	Time    string `json:"time,omitempty"`
 	Count   int64  `json:"count"`
+}
+
+// UnitGroup profiles the units of work (requests, jobs) of one route: how
+// many statements each ran (session noise such as SET or USE not counted).
+type UnitGroup struct {
+	Route      string         `json:"route"` // from query comments; "" when the units carry none
+	Units      int64          `json:"units"`
+	Statements Repeats        `json:"statements"` // per unit: avg, max
+	Example    FindingExample `json:"example"`    // the largest unit (the earliest of equals)
 }

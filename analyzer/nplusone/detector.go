@@ -63,9 +63,12 @@ type Detector struct {
 	minQT, nQT, nNoQT int64
 	approx            bool
 
+	units map[string]*unitAgg // finished units of work by route
+
 	pool    []*unit
 	scr     scratch
 	merging bool
+	fin     *Detector // the detector every unit was closed in (final)
 }
 
 // conn is the state of one connection.
@@ -124,6 +127,7 @@ func New(cfg Config) *Detector {
 		keyed:   map[string]*unit{},
 		agg:     map[string]*findingAgg{},
 		bySig:   map[uint64]*findingAgg{},
+		units:   map[string]*unitAgg{},
 		isEarly: true,
 		early:   map[string]bool{},
 		minQT:   -1,
@@ -521,7 +525,10 @@ func attribution(tags []fingerprint.Tag) []fingerprint.Tag {
 	for _, t := range tags {
 		switch strings.ToLower(t.Key) {
 		case "route", "controller", "action", "job", "namespaced_controller", "controller_with_namespace",
-			"sidekiq_job", "application", "framework", "db_driver", "source_location", "line":
+			"sidekiq_job", "application", "framework", "db_driver", "source_location", "line",
+			// Code locations (sqlcommenter, OpenTelemetry): SARIF and
+			// GitHub annotations point at them (gate.CodeLocation).
+			"file", "lineno", "code.filepath", "code.lineno", "code.file.path", "code.line.number":
 			out = append(out, t)
 		}
 	}
@@ -708,6 +715,7 @@ func (d *Detector) finish(u *unit) {
 		return
 	}
 	d.analyze(u)
+	d.countUnit(u)
 	d.release(u)
 }
 

@@ -205,6 +205,7 @@ func (d *Detector) Merge(other analyzer.Detector) {
 		}
 		d.hasClock = true
 	}
+	d.mergeUnits(n)
 	d.nQT += n.nQT
 	d.nNoQT += n.nNoQT
 	if n.minQT >= 0 && (d.minQT < 0 || n.minQT < d.minQT) {

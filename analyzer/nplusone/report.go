@@ -12,8 +12,17 @@ import (
 )
 
 // Findings implements analyzer.Detector. It closes every open unit of
-// work; call it once, after the last Observe and Merge.
+// work: call it after the last Observe and Merge.
 func (d *Detector) Findings(o analyzer.ReportOptions) []analyzer.Finding {
+	return d.final().report(o)
+}
+
+// final closes every open unit of work, once, and returns the detector
+// that holds the results.
+func (d *Detector) final() *Detector {
+	if d.fin != nil {
+		return d.fin
+	}
 	t := d
 	if !d.resolved() {
 		// Heads wait for an earlier chunk: with none, replay them into
@@ -22,7 +31,8 @@ func (d *Detector) Findings(o analyzer.ReportOptions) []analyzer.Finding {
 		t.Merge(d)
 	}
 	t.closeAll(bNone, t.clock)
-	return t.report(o)
+	d.fin = t
+	return t
 }
 
 var severityRank = map[string]int{"info": 0, "low": 1, "medium": 2, "high": 3}
