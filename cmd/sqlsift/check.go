@@ -241,9 +241,19 @@ func fingerprintOptions(in *inputFlags) fingerprint.Options {
 }
 
 // unitsOf returns the units of work the report measured, by route; nil
-// while the report does not carry them (statements-per-unit budgets then
-// say they were not evaluated).
-func unitsOf(*analyzer.Report) []gate.UnitGroup { return nil }
+// when it did not measure them (statements-per-unit budgets then say they
+// were not evaluated): a saved report from before units existed, or one
+// made with --no-n1 (statements but no unit).
+func unitsOf(r *analyzer.Report) []gate.UnitGroup {
+	if r.Units == nil || len(r.Units) == 0 && r.Summary.Events > 0 {
+		return nil
+	}
+	out := make([]gate.UnitGroup, len(r.Units))
+	for i, g := range r.Units {
+		out[i] = gate.UnitGroup(g)
+	}
+	return out
+}
 
 // loadReport reads logs into a report, or decodes a saved JSON report when
 // the only argument is one (`sqlsift analyze --format json` output).
