@@ -39,6 +39,9 @@
 #   BENCH_CLASSES=50000       distinct classes of the many-classes log
 #   BENCH_SCALE=10            multiplier of the flatness log (0 disables)
 #   BENCH_PT=1                0 skips pt-query-digest
+#   BENCH_PT_WALL=seconds     with BENCH_PT=0: pt-query-digest wall time from an earlier run, for the ratio
+#   BENCH_REPEAT=3            runs per sqlsift measurement (best wall kept, max RSS)
+#   BENCH_MICRO=1             0 skips the fingerprint micro-benchmark (go test -bench)
 set -euo pipefail
 
 MODE=${1:-full}
@@ -53,6 +56,9 @@ BENCH_QUICK_MB=${BENCH_QUICK_MB:-100}
 BENCH_CLASSES=${BENCH_CLASSES:-50000}
 BENCH_SCALE=${BENCH_SCALE:-10}
 BENCH_PT=${BENCH_PT:-1}
+BENCH_PT_WALL=${BENCH_PT_WALL:-}
+BENCH_REPEAT=${BENCH_REPEAT:-3}
+BENCH_MICRO=${BENCH_MICRO:-1}
 BENCH_KEEP_LOG=${BENCH_KEEP_LOG:-}
 
 case $MODE in
@@ -238,22 +244,36 @@ add_log() { # name path [events]
 
 warm() { cat "$@" >/dev/null; }
 
-# measure ID LOGNAME TOOL CMD...: run CMD (stdout discarded) under /usr/bin/time -v.
+# measure ID LOGNAME TOOL CMD...: run CMD (stdout discarded) under
+# /usr/bin/time -v, BENCH_REPEAT times for sqlsift (once for
+# pt-query-digest): the row is the run with the lowest wall time (the one
+# least disturbed by other load on a shared machine), with that run's CPU
+# time and load average, and the highest peak RSS of all runs.
 measure() {
 	local id=$1 lname=$2 tool=$3
 	shift 3
-	local tf="$OUT/time-$id.txt" status=0
-	log "$id: $*"
-	local t0 t1
-	t0=$(date +%s%N)
-	/usr/bin/time -v -o "$tf" "$@" >/dev/null 2>"$OUT/stderr-$id.txt" || status=$?
-	t1=$(date +%s%N)
-	# Our own clock: time -v prints wall time with only 10 ms resolution.
-	local wall user sys rss
-	wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+	local tf="$OUT/time-$id.txt" status=0 reps=$BENCH_REPEAT
+	[ "$tool" = sqlsift ] || reps=1
+	log "$id: $* (x$reps)"
+	local t0 t1 r w best="" wall="" user sys rss=0 load="" l0 rs
+	for r in $(seq "$reps"); do
+		l0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo null)
+		t0=$(date +%s%N)
+		/usr/bin/time -v -o "$tf.$r" "$@" >/dev/null 2>"$OUT/stderr-$id.txt" || status=$?
+		t1=$(date +%s%N)
+		# Our own clock: time -v prints wall time with only 10 ms resolution.
+		w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+		rs=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$tf.$r")
+		rss=$(awk -v a="$rss" -v b="$rs" 'BEGIN { print (b + 0 > a + 0 ? b : a) }')
+		if [ -z "$best" ] || awk -v a="$w" -v b="$wall" 'BEGIN { exit !(a + 0 < b + 0) }'; then
+			best=$r wall=$w load=$l0
+		fi
+		[ $status -eq 0 ] || break
+	done
+	mv "$tf.$best" "$tf"
+	for r in $(seq "$reps"); do rm -f "$tf.$r"; done
 	user=$(awk -F': ' '/User time \(seconds\)/ { print $2 }' "$tf")
 	sys=$(awk -F': ' '/System time \(seconds\)/ { print $2 }' "$tf")
-	rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$tf")
 	local bytes=${LOG_BYTES[$lname]} events=${LOG_EVENTS[$lname]}
 	local cpu mbs evs
 	cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
@@ -266,11 +286,11 @@ measure() {
 	fi
 	WALL[$id]=$wall
 	RSS[$id]=$rss
-	TABLE_ROWS+=("$(printf '%-22s %-16s %9.1f %8.3f %8.2f %8.1f %10s %9.1f %s' "$id" "$lname" \
-		"$(awk -v b="$bytes" 'BEGIN { print b / 1e6 }')" "$wall" "$cpu" "$mbs" "$evs" "$rss" \
+	TABLE_ROWS+=("$(printf '%-22s %-16s %9.1f %8.3f %8.2f %8.1f %10s %9.1f %5s %s' "$id" "$lname" \
+		"$(awk -v b="$bytes" 'BEGIN { print b / 1e6 }')" "$wall" "$cpu" "$mbs" "$evs" "$rss" "$load" \
 		"$([ $status -eq 0 ] && echo ok || echo "FAIL($status)")")")
-	RESULTS+=("$(printf '{"id":"%s","tool":"%s","log":"%s","bytes":%s,"events":%s,"wall_s":%s,"user_s":%s,"sys_s":%s,"cpu_s":%s,"mb_per_s":%s,"events_per_s":%s,"peak_rss_mib":%s,"exit_status":%s,"command":"%s"}' \
-		"$id" "$tool" "$lname" "$bytes" "$events" "$wall" "$user" "$sys" "$cpu" "$mbs" "$evs" "$rss" "$status" \
+	RESULTS+=("$(printf '{"id":"%s","tool":"%s","log":"%s","bytes":%s,"events":%s,"wall_s":%s,"user_s":%s,"sys_s":%s,"cpu_s":%s,"mb_per_s":%s,"events_per_s":%s,"peak_rss_mib":%s,"runs":%s,"load_avg_1m":%s,"exit_status":%s,"command":"%s"}' \
+		"$id" "$tool" "$lname" "$bytes" "$events" "$wall" "$user" "$sys" "$cpu" "$mbs" "$evs" "$rss" "$reps" "$load" "$status" \
 		"$(printf '%s ' "$@" | sed 's/ $//; s/\\/\\\\/g; s/"/\\"/g')")")
 }
 
@@ -359,6 +379,11 @@ for l in "${PRIMARY[@]}"; do
 		r1=$(ratio "${WALL[pt-$l]}" "${WALL[sqlsift-j1-$l]}")
 		SUMMARY+=("$l: pt-query-digest wall / sqlsift wall = $r (default -j), $r1 (-j 1)")
 		DERIVED+=("\"pt_over_sqlsift_wall_$l\":$r" "\"pt_over_sqlsift_j1_wall_$l\":$r1")
+	elif [ -n "$BENCH_PT_WALL" ]; then
+		r=$(ratio "$BENCH_PT_WALL" "${WALL[sqlsift-$l]}")
+		r1=$(ratio "$BENCH_PT_WALL" "${WALL[sqlsift-j1-$l]}")
+		SUMMARY+=("$l: pt-query-digest wall (given: BENCH_PT_WALL=$BENCH_PT_WALL s, not measured in this run) / sqlsift wall = $r (default -j), $r1 (-j 1)")
+		DERIVED+=("\"pt_wall_given_s\":$BENCH_PT_WALL" "\"pt_over_sqlsift_wall_$l\":$r" "\"pt_over_sqlsift_j1_wall_$l\":$r1")
 	fi
 done
 if [ "$BENCH_SCALE" -gt 1 ]; then
@@ -371,13 +396,22 @@ if [ "$BENCH_CLASSES" != 0 ]; then
 	SUMMARY+=("$BENCH_CLASSES-class log: peak RSS ${RSS[sqlsift-classes]} MiB (default -j), ${RSS[sqlsift-j1-classes]} MiB (-j 1)")
 	DERIVED+=("\"classes\":$BENCH_CLASSES" "\"classes_peak_rss_mib\":${RSS[sqlsift-classes]}" "\"classes_j1_peak_rss_mib\":${RSS[sqlsift-j1-classes]}")
 fi
+if [ "$BENCH_MICRO" = 1 ] && command -v go >/dev/null; then
+	log "go test -bench BenchmarkFingerprint ./analyzer/fingerprint"
+	fpr=$(go test -run '^$' -bench 'BenchmarkFingerprint$' -benchtime=2s -count=3 ./analyzer/fingerprint 2>/dev/null |
+		awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "stmts/s/core") print $i }' | sort -n | tail -1)
+	if [ -n "$fpr" ]; then
+		SUMMARY+=("fingerprint: $fpr statements/s/core (BenchmarkFingerprint on the sysbench mix, CPU time, best of 3)")
+		DERIVED+=("\"fingerprint_stmts_per_s_core\":$fpr")
+	fi
+fi
 if [ "$MODE" = full ]; then
 	while IFS= read -r line; do SUMMARY+=("sysbench ${line#"${line%%[! ]*}"}"); done < <(grep -E 'transactions:|queries:' "$OUT/sysbench-run.txt")
 fi
 
 {
 	echo "sqlsift benchmark ($MODE) $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-	printf '%-22s %-16s %9s %8s %8s %8s %10s %9s %s\n' run log MB wall_s cpu_s MB/s events/s rss_MiB status
+	printf '%-22s %-16s %9s %8s %8s %8s %10s %9s %5s %s\n' run log MB wall_s cpu_s MB/s events/s rss_MiB load status
 	printf '%s\n' "${TABLE_ROWS[@]}"
 	echo
 	printf '%s\n' "${SUMMARY[@]}"
