@@ -168,13 +168,13 @@ func ingest(e *env, paths []string, f *inputFlags, ao analyzer.Options) (*analyz
 	return total, inputs, nil
 }
 
-// readPlanned reads a unit, first preparing its chunk: summarize its bytes,
-// then (after the chunks before it are summarized) take its line number
-// and assumed state from the plan.
+// readPlanned reads a unit, first preparing its chunk: count its lines,
+// then (after the chunks before it are counted) take its line number and
+// assumed state from the plan.
 func readPlanned(e *env, in *input.File, u unit, f *inputFlags, ao analyzer.Options, prog *progress) unitResult {
 	var c input.Chunk
 	if u.chunk >= 0 {
-		err := u.plan.Summarize(u.chunk)
+		err := u.plan.Prepare(u.chunk)
 		if err == nil {
 			c, err = u.plan.Chunk(u.chunk)
 		}
@@ -199,6 +199,10 @@ func readUnit(e *env, in *input.File, u unit, c input.Chunk, f *inputFlags, ao a
 	var sr *slowlog.Reader
 	if u.chunk >= 0 {
 		sr = input.ChunkReader(prog.readerAt(in.ReaderAt()), c, c.State, in.Size, opts)
+		if c.LazyDB {
+			plan, i := u.plan, u.chunk
+			sr.SetDBResolver(func() string { return plan.DBAt(i) })
+		}
 		r = sr
 	} else {
 		r = in.Reader(opts)

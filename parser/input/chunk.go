@@ -3,7 +3,7 @@ package input
 import (
 	"bytes"
 	"io"
-	"slices"
+	"sync"
 
 	"github.com/sqlsift/sqlsift/parser"
 	"github.com/sqlsift/sqlsift/parser/slowlog"
@@ -18,26 +18,40 @@ type Chunk struct {
 	Start, End int64 // [Start, End): the reader returns entries starting in it
 	Line       int   // 1-based line number of Start (set by Plan.Chunk)
 	State      slowlog.State
-	replay     int64 // where the state guess replays from (slowlog.ReplayStart)
+	// LazyDB: State.DB is not known; the reader should get it from
+	// Plan.DBAt when an entry needs it (slowlog.Reader.SetDBResolver).
+	LazyDB bool
+	replay int64 // where the state guess replays from (slowlog.ReplayStart)
 }
 
+// timeReach bounds how far back Plan.Chunk looks for a "# Time:" line.
+// Servers write one at least every second (MySQL: every entry), so only a
+// log of more than this many bytes per second of statements could miss
+// it, and then the chunk is re-read.
+const timeReach = 64 << 20
+
 // Plan is a split of one slow-log file into chunks. Nothing is read
-// serially up front: each chunk's worker first summarizes its own bytes
-// (line count, last `use` and `# Time:` lines; see slowlog.Summarize) and
-// then folds the summaries of the chunks before it into its line number
-// and assumed reader state. The boundaries and states are guesses (a
-// header-looking line inside a string literal fools any local test); the
-// caller validates them against the previous chunk's reader and re-reads a
-// chunk that started wrong, so the result is always that of one serial
-// read.
+// serially up front: each chunk's worker first counts the lines of its own
+// bytes (Prepare), then takes its line number from the counts of the
+// chunks before it, the last "# Time:" line before it, and a replay of the
+// entries just before it (Chunk). Its database is looked up only if an
+// entry needs it (DBAt: MariaDB and Percona entries name their schema).
+// The boundaries and states are guesses (a header-looking line inside a
+// string literal fools any local test); the caller validates them against
+// the previous chunk's reader and re-reads a chunk that started wrong, so
+// the result is always that of one serial read.
 type Plan struct {
 	ra     io.ReaderAt
 	chunks []Chunk
-	bounds []int64 // chunk starts and replay points, ascending, then the size
-	first  []int   // chunk i owns ranges first[i] .. first[i+1]-1 of bounds
-	sums   []slowlog.Summary
+	lines  []int // newlines in each chunk
 	done   []chan struct{}
 	errs   []error
+	db     []dbMemo // DBAt, per chunk
+}
+
+type dbMemo struct {
+	once sync.Once
+	db   string
 }
 
 // NewPlan splits a slow-log file of size bytes into at most n chunks that
@@ -61,7 +75,6 @@ func NewPlan(ra io.ReaderAt, size int64, n int) (*Plan, error) {
 		}
 	}
 	p := &Plan{ra: ra, chunks: make([]Chunk, len(starts))}
-	bounds := slices.Clone(starts)
 	for i, s := range starts {
 		end := size
 		if i+1 < len(starts) {
@@ -74,80 +87,83 @@ func NewPlan(ra io.ReaderAt, size int64, n int) (*Plan, error) {
 				return nil, err
 			}
 			p.chunks[i].replay = r
-			bounds = append(bounds, r)
 		}
 	}
-	slices.Sort(bounds)
-	bounds = slices.Compact(bounds)
-	p.bounds = append(bounds, size)
-	p.first = make([]int, len(starts)+1)
-	for i, s := range starts {
-		p.first[i], _ = slices.BinarySearch(p.bounds, s)
-	}
-	p.first[len(starts)] = len(p.bounds) - 1
-	p.sums = make([]slowlog.Summary, len(p.bounds)-1)
+	p.lines = make([]int, len(starts))
 	p.done = make([]chan struct{}, len(starts))
 	for i := range p.done {
 		p.done[i] = make(chan struct{})
 	}
 	p.errs = make([]error, len(starts))
+	p.db = make([]dbMemo, len(starts))
 	return p, nil
 }
 
 // Len is the number of chunks.
 func (p *Plan) Len() int { return len(p.chunks) }
 
-// Summarize scans chunk i (call it once per chunk, from any goroutine,
-// before Chunk(i)).
-func (p *Plan) Summarize(i int) error {
+// Prepare counts the lines of chunk i (call it once per chunk, from any
+// goroutine, before Chunk(i)).
+func (p *Plan) Prepare(i int) error {
 	defer close(p.done[i])
-	lo, hi := p.first[i], p.first[i+1]
-	sums, err := slowlog.Summarize(p.ra, p.bounds[lo:hi+1])
-	if err != nil {
-		p.errs[i] = err
-		return err
-	}
-	copy(p.sums[lo:hi], sums)
-	return nil
+	c := p.chunks[i]
+	n, err := CountLines(p.ra, c.Start, c.End)
+	p.lines[i], p.errs[i] = n, err
+	return err
 }
 
 // Chunk returns chunk i with its line number and the reader state to
-// assume. It waits for the summaries of chunks 0..i-1: call Summarize(i)
-// first, and make sure every earlier chunk is (being) summarized.
+// assume. It waits for the line counts of chunks 0..i-1: call Prepare(i)
+// first, and make sure every earlier chunk is (being) prepared.
 func (p *Plan) Chunk(i int) (Chunk, error) {
 	c := p.chunks[i]
 	if i == 0 {
 		return c, nil
 	}
+	line := 1
 	for j := 0; j < i; j++ {
 		<-p.done[j]
 		if p.errs[j] != nil {
 			return c, p.errs[j]
 		}
-	}
-	var st slowlog.State
-	line := 1
-	var atReplay slowlog.State
-	for r := 0; p.bounds[r] < c.Start; r++ {
-		if p.bounds[r] == c.replay {
-			atReplay = st
-		}
-		st = st.Apply(p.sums[r])
-		line += p.sums[r].Lines
-	}
-	if c.replay == c.Start {
-		atReplay = st
+		line += p.lines[j]
 	}
 	c.Line = line
-	got, ok, err := slowlog.Replay(p.ra, c.replay, atReplay, c.Start)
+	st, _, err := slowlog.TimeBefore(p.ra, c.replay, timeReach)
 	if err != nil {
 		return c, err
 	}
-	c.State = st
-	if ok {
-		c.State = got
+	got, dbSet, ok, err := slowlog.Replay(p.ra, c.replay, st, c.Start)
+	if err != nil {
+		return c, err
 	}
+	if ok {
+		st = got
+	} else if st, _, err = slowlog.TimeBefore(p.ra, c.Start, timeReach); err != nil {
+		return c, err
+	}
+	c.State, c.LazyDB = st, !(ok && dbSet)
 	return c, nil
+}
+
+// DBAt returns the database of the last meta "use" line before chunk i
+// (by line classification; "" if none): the last one in the chunk before,
+// else DBAt(i-1). Each chunk is searched at most once, by whichever worker
+// first needs it.
+func (p *Plan) DBAt(i int) string {
+	if i <= 0 {
+		return ""
+	}
+	m := &p.db[i]
+	m.once.Do(func() {
+		prev := p.chunks[i-1]
+		db, found, err := slowlog.LastUse(p.ra, prev.Start, prev.End)
+		if err != nil || !found {
+			db = p.DBAt(i - 1) // an error only makes the guess wrong: the chunk is re-read
+		}
+		m.db = db
+	})
+	return m.db
 }
 
 // CountLines counts newlines in [from, to).

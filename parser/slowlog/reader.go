@@ -55,8 +55,9 @@ type Reader struct {
 	scratch []byte
 	useRaw  []byte
 
-	init State // the state the reader was started with
-	dep  deps
+	init      State         // the state the reader was started with
+	dep       deps
+	dbResolve func() string // see SetDBResolver
 	fx   lineFx  // scratch for header lines not cached
 	fxc  fxCache // header line effects
 }
@@ -135,6 +136,14 @@ func NewWithState(r io.Reader, opts parser.Options, s State) *Reader {
 	rd.st.LookEnd, rd.st.LookTie = 0, false
 	return rd
 }
+
+// SetDBResolver makes the database of the initial State lazy: the first
+// entry that takes its database from the carried state (no Schema:, no
+// "use" line before it in the chunk) calls f for it, and the initial
+// State's DB becomes f's answer. On logs whose entries name their schema
+// (MariaDB, Percona) f is never called, which spares the -j driver a
+// search of everything before the chunk.
+func (r *Reader) SetDBResolver(f func() string) { r.dbResolve = f }
 
 // Outcome is what a -j driver needs to know about a finished chunk reader:
 // where it stopped, the state it ended in, and how its entries depended on
@@ -539,10 +548,15 @@ func (r *Reader) finish(ev *parser.Event) bool {
 		}
 	}
 	if ev.Kind != parser.KindUse && !e.hasSchema {
-		ev.DB = r.st.DB
 		if !r.dep.setDB {
+			if r.dbResolve != nil {
+				r.st.DB = r.dbResolve()
+				r.init.DB = r.st.DB
+				r.dbResolve = nil
+			}
 			r.dep.usedDB = true
 		}
+		ev.DB = r.st.DB
 	}
 	if ev.Has&parser.HasConnID == 0 && ev.Has&parser.HasThreadID != 0 {
 		ev.ConnID = ev.ThreadID

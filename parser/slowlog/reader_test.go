@@ -586,3 +586,43 @@ func TestNumFieldMatchesGeneral(t *testing.T) {
 		t.Fatalf("only %d values took the fast path", accepted)
 	}
 }
+
+// SetDBResolver: the database is asked for once, by the first entry that
+// takes it from the carried state; entries that name their schema, or
+// follow a "use" line, never ask. The answer is what Outcome compares.
+func TestDBResolver(t *testing.T) {
+	const (
+		mysqlEntry = "# User@Host: a[a] @ h []  Id: 1\n# Query_time: 1.0 Lock_time: 0 Rows_sent: 0 Rows_examined: 0\nselect 1;\n"
+		mariaEntry = "# User@Host: a[a] @  [127.0.0.1]\n# Thread_id: 8  Schema: sbtest  QC_hit: No\n# Query_time: 0.000015  Lock_time: 0.000000  Rows_sent: 0  Rows_examined: 0\nselect 1;\n"
+		useEntry   = "# User@Host: a[a] @ h []  Id: 1\n# Query_time: 1.0 Lock_time: 0 Rows_sent: 0 Rows_examined: 0\nuse own;\nselect 1;\n"
+	)
+	for _, c := range []struct {
+		name  string
+		log   string
+		calls int
+		db    string // of the first entry
+	}{
+		{"mysql", mysqlEntry + mysqlEntry, 1, "lazy"},
+		{"mariadb", mariaEntry + mariaEntry, 0, "sbtest"},
+		{"use first", useEntry + mysqlEntry, 0, "own"},
+	} {
+		calls := 0
+		rd := NewWithState(strings.NewReader(c.log), parser.Options{}, State{})
+		rd.SetDBResolver(func() string { calls++; return "lazy" })
+		var ev parser.Event
+		first := ""
+		for n := 0; rd.Next(&ev) == nil; n++ {
+			if n == 0 {
+				first = ev.DB
+			}
+		}
+		if calls != c.calls || first != c.db {
+			t.Errorf("%s: %d calls, first entry db %q; want %d, %q", c.name, calls, first, c.calls, c.db)
+		}
+		_, ok := rd.Outcome().Resolve(State{DB: "lazy"})
+		_, okOther := rd.Outcome().Resolve(State{DB: "other"})
+		if !ok || okOther != (c.calls == 0) {
+			t.Errorf("%s: Resolve with the resolved db %v, with another %v", c.name, ok, okOther)
+		}
+	}
+}

@@ -94,12 +94,14 @@ func ReplayStart(ra io.ReaderAt, at int64) (int64, error) {
 
 // Replay runs a reader from p (an entry start, with state st) up to at and
 // returns its state there, so that header-looking text inside statements
-// between p and at is judged exactly as a serial read judges it. ok is
-// false when that reader does not stop exactly at at (at is no entry start
-// as seen from p); st is then no better than a guess.
-func Replay(ra io.ReaderAt, p int64, st State, at int64) (State, bool, error) {
+// between p and at is judged exactly as a serial read judges it. dbSet
+// reports that a "use" line between p and at set the database (otherwise
+// it is st's, which the caller may not know yet). ok is false when that
+// reader does not stop exactly at at (at is no entry start as seen from
+// p); the state is then no better than a guess.
+func Replay(ra io.ReaderAt, p int64, st State, at int64) (out State, dbSet, ok bool, err error) {
 	if p >= at {
-		return st, p == at, nil
+		return st, false, p == at, nil
 	}
 	rd := NewWithState(io.NewSectionReader(ra, p, 1<<62), parser.Options{BaseOffset: p, Limit: at}, st)
 	var ev parser.Event
@@ -109,20 +111,21 @@ func Replay(ra io.ReaderAt, p int64, st State, at int64) (State, bool, error) {
 			break
 		}
 		if err != nil {
-			return st, false, err
+			return st, false, false, err
 		}
 	}
 	if rd.Stopped() != at {
-		return st, false, nil
+		return st, false, false, nil
 	}
-	return rd.State(), true, nil
+	return rd.State(), rd.dep.setDB, true, nil
 }
 
 // GuessState returns the state a reader starting at at should assume: the
-// summary of everything before ReplayStart(at), then Replay up to at. It
-// reads the file from the start; the -j driver computes the summaries of
-// its chunks in parallel instead (see Summarize). A wrong guess is caught
-// by the driver's check (Outcome.Resolve).
+// last "# Time:" line and the last meta "use" line before ReplayStart(at)
+// (by line classification), then Replay up to at. The -j driver does the
+// same per chunk, looking the database up only when a chunk needs it (see
+// Reader.SetDBResolver). A wrong guess is caught by the driver's check
+// (Outcome.Resolve).
 func GuessState(ra io.ReaderAt, at int64) (State, error) {
 	if at <= 0 {
 		return State{}, nil
@@ -131,151 +134,145 @@ func GuessState(ra io.ReaderAt, at int64) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
-	sums, err := Summarize(ra, []int64{0, p, at})
+	st, _, err := TimeBefore(ra, p, 1<<62)
 	if err != nil {
 		return State{}, err
 	}
-	st := State{}.Apply(sums[0])
-	got, ok, err := Replay(ra, p, st, at)
+	db, _, err := LastUse(ra, 0, p)
+	if err != nil {
+		return State{}, err
+	}
+	st.DB = db
+	got, _, ok, err := Replay(ra, p, st, at)
 	if err != nil || ok {
 		return got, err
 	}
-	return st.Apply(sums[1]), nil
+	// at is no entry start as seen from p: classify up to at instead.
+	if st, _, err = TimeBefore(ra, at, 1<<62); err != nil {
+		return State{}, err
+	}
+	st.DB, _, err = LastUse(ra, 0, at)
+	return st, err
 }
 
-// Summary is what a fast scan of a byte range finds by line classification
-// alone (no lexing): its number of lines and its last `# Time:` line and
-// last `use db;` meta line (a "use" line right after header lines).
-// Folding the summaries of the ranges before a point with State.Apply
-// gives the State a serial reader has there, unless a string literal holds
-// header-looking lines; Replay and the -j driver's check cover that case.
-type Summary struct {
-	Lines   int // newlines in the range
-	hasDB   bool
-	db      string
-	hasTime bool
-	time    State // the time fields of the last # Time: line
-}
+// scanBlock is how much TimeBefore and LastUse read at a time.
+const scanBlock = 1 << 20
 
-// Apply returns s as changed by the lines a summary describes.
-func (s State) Apply(sum Summary) State {
-	if sum.hasDB {
-		s.DB = sum.db
-	}
-	if sum.hasTime {
-		s.TimeSet, s.TimeUnix, s.TZOffset, s.TimeLocal = sum.time.TimeSet, sum.time.TimeUnix, sum.time.TZOffset, sum.time.TimeLocal
-	}
-	s.LookEnd, s.LookTie = 0, false
-	return s
-}
-
-// useCandidates bounds the "use" lines per range Summarize remembers (the
-// last ones win; they are checked from the last backwards).
-const useCandidates = 64
-
-// Summarize summarizes the ranges [bounds[i], bounds[i+1]) of ra (bounds
-// ascending) in one pass over 1 MiB blocks, looking only at the first
-// bytes of each line. A line belongs to the range its first byte is in.
-func Summarize(ra io.ReaderAt, bounds []int64) ([]Summary, error) {
-	if len(bounds) < 2 {
-		return nil, nil
-	}
-	sums := make([]Summary, len(bounds)-1)
-	const block = 1 << 20
-	const pad = 16 // room for a line prefix that starts in the block and ends after it
-	buf := make([]byte, block+1+pad)
-	var uses []int64
-	for ri := range sums {
-		from, to := bounds[ri], bounds[ri+1]
-		sum := &sums[ri]
-		lastTime := int64(-1)
-		uses = uses[:0]
-		for pos := from; pos < to; {
-			end := min(pos+block, to)
-			// w[0] is the byte before pos ('\n' at the start of the file),
-			// so that a line starting at pos is seen as one.
-			lo := pos - 1
-			w := buf[:end+pad-lo]
-			if lo < 0 {
-				w[0] = '\n'
-				n, err := ra.ReadAt(w[1:], 0)
-				if err != nil && err != io.EOF {
-					return nil, err
-				}
-				w = w[:1+n]
-			} else {
-				n, err := ra.ReadAt(w, lo)
-				if err != nil && err != io.EOF {
-					return nil, err
-				}
-				w = w[:n]
-			}
-			lim := int(end - lo) // w[1:lim] is [pos, end)
-			if lim > len(w) {
-				lim = len(w)
-			}
-			if lim <= 1 {
-				break // the input is shorter than bounds say
-			}
-			// One walk over the newlines: w[j] == '\n' for j in [0, lim)
-			// starts a line at w[j+1]; newlines at j >= 1 lie in [pos, end).
-			// (A per-line walk costs about what bytes.Count plus two
-			// bytes.Index passes cost, and finds both kinds of line.)
-			for j := 0; ; {
-				k := bytes.IndexByte(w[j:lim], '\n')
-				if k < 0 {
-					break
-				}
-				j += k
-				if j >= 1 {
-					sum.Lines++
-				}
-				j++
-				if j >= lim {
-					break
-				}
-				switch w[j] {
-				case '#':
-					if hasPrefix(w[j:], "# Time:") {
-						lastTime = lo + int64(j)
-					}
-				case 'u':
-					if hasPrefix(w[j:], "use ") {
-						if len(uses) == useCandidates {
-							copy(uses, uses[1:])
-							uses = uses[:useCandidates-1]
-						}
-						uses = append(uses, lo+int64(j))
-					}
-				}
-			}
-			pos = end
+// TimeBefore returns the time state of the last "# Time:" line that starts
+// before at, looking at most limit bytes back (State's time fields; the
+// zero State when found is false). Statements are not lexed: a literal
+// holding such a line fools it, which the -j driver's check catches.
+// Substring search a block at a time: logs write these lines at least
+// once a second, so the search stops after a few blocks.
+func TimeBefore(ra io.ReaderAt, at, limit int64) (st State, found bool, err error) {
+	const pad = 16 // room for "# Time:" after a line start near the block end
+	buf := make([]byte, scanBlock+1+pad)
+	for hi := at; hi > 0 && at-hi < limit; {
+		lo := max(0, hi-scanBlock, at-limit)
+		w, lim, err := readBlock(ra, buf, lo, hi, pad)
+		if err != nil {
+			return State{}, false, err
 		}
-		if lastTime >= 0 {
-			line, err := lineAt(ra, lastTime, 512)
-			if err != nil {
-				return nil, err
-			}
-			sum.hasTime = true
-			if classify(line, false) == lkTime {
-				t, off, local, n := timeOf(trimEOL(line)[len("# Time:"):])
-				if n > 0 {
-					sum.time.TimeSet, sum.time.TimeUnix, sum.time.TZOffset, sum.time.TimeLocal = true, t, off, local
-				}
-			}
-		}
-		for i := len(uses) - 1; i >= 0; i-- {
-			db, ok, err := metaUseAt(ra, uses[i])
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				sum.hasDB, sum.db = true, db
+		last := -1
+		for i := 0; ; {
+			k := bytes.Index(w[i:], timeNeedle)
+			if k < 0 || i+k >= lim-1 {
 				break
 			}
+			i += k
+			last = i
+			i++
+		}
+		if last >= 0 {
+			line, err := lineAt(ra, lo+int64(last), 512)
+			if err != nil {
+				return State{}, false, err
+			}
+			if t, off, local, n := timeOf(trimEOL(line)[len("# Time:"):]); n > 0 {
+				st.TimeSet, st.TimeUnix, st.TZOffset, st.TimeLocal = true, t, off, local
+			}
+			return st, true, nil
+		}
+		hi = lo
+	}
+	return State{}, false, nil
+}
+
+// readBlock reads [lo-1, hi+pad) into buf for a search of line starts in
+// [lo, hi): w[0] is the byte before lo ('\n' at the start of the file), so
+// a line starting at lo follows a '\n' in w; a match of "\n..." at w[i]
+// with i < lim-1 is a line starting at lo+i.
+func readBlock(ra io.ReaderAt, buf []byte, lo, hi int64, pad int) (w []byte, lim int, err error) {
+	w = buf[:hi-lo+1+int64(pad)]
+	var n int
+	if lo == 0 {
+		w[0] = '\n'
+		n, err = ra.ReadAt(w[1:], 0)
+		n++
+	} else {
+		n, err = ra.ReadAt(w, lo-1)
+	}
+	if err != nil && err != io.EOF {
+		return nil, 0, err
+	}
+	w = w[:n]
+	return w, min(int(hi-lo)+1, len(w)), nil
+}
+
+var (
+	timeNeedle = []byte("\n# Time:")
+	useWord    = []byte("use ")
+)
+
+// useCandidates bounds the "use" lines LastUse remembers (the last ones
+// win; they are checked from the last backwards).
+const useCandidates = 64
+
+// LastUse returns the database of the last meta "use db;" line (one that
+// follows entry header lines) starting in [from, to), by line
+// classification as TimeBefore.
+func LastUse(ra io.ReaderAt, from, to int64) (db string, found bool, err error) {
+	const pad = 16
+	buf := make([]byte, scanBlock+1+pad)
+	var uses []int64
+	for lo := from; lo < to; {
+		hi := min(lo+scanBlock, to)
+		w, lim, err := readBlock(ra, buf, lo, hi, pad)
+		if err != nil {
+			return "", false, err
+		}
+		if lim <= 1 {
+			break
+		}
+		// "use " has a rarer first byte than "\nuse " (lines start with
+		// '\n'), so the search skips faster; the '\n' is checked after.
+		for i := 1; ; {
+			k := bytes.Index(w[i:], useWord)
+			if k < 0 || i+k-1 >= lim-1 {
+				break
+			}
+			i += k
+			if w[i-1] == '\n' {
+				if len(uses) == useCandidates {
+					copy(uses, uses[1:])
+					uses = uses[:useCandidates-1]
+				}
+				uses = append(uses, lo+int64(i-1))
+			}
+			i++
+		}
+		lo = hi
+	}
+	for i := len(uses) - 1; i >= 0; i-- {
+		db, ok, err := metaUseAt(ra, uses[i])
+		if err != nil {
+			return "", false, err
+		}
+		if ok {
+			return db, true, nil
 		}
 	}
-	return sums, nil
+	return "", false, nil
 }
 
 // lineAt returns the line starting at off (at most max bytes of it).

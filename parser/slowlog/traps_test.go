@@ -231,59 +231,56 @@ func TestCRLF(t *testing.T) {
 	}
 }
 
-// Summarize finds the last "# Time:" and the last meta "use" of each range
-// (not a "use" line that is a statement), counts lines, and folding its
-// summaries gives the state of a serial reader.
-func TestSummarize(t *testing.T) {
+// TimeBefore and LastUse find the last "# Time:" line and the last meta
+// "use" line (not a "use" statement) before a point, which is the state a
+// serial reader has there.
+func TestTimeBeforeAndLastUse(t *testing.T) {
 	src := "# Time: 2024-05-10T17:44:36.400424Z\n# User@Host: a[a] @ b []  Id: 1\n# Query_time: 1.0 Lock_time: 0 Rows_sent: 0 Rows_examined: 0\nuse `db``1`;\nSET timestamp=1;\nselect 1;\n" +
 		"# Time: 2024-05-10T17:44:37+02:00\n# User@Host: a[a] @ b []  Id: 1\n# Query_time: 1.0 Lock_time: 0 Rows_sent: 0 Rows_examined: 0\nSET timestamp=1;\nuse other;\n"
 	mid := int64(strings.Index(src, "# Time: 2024-05-10T17:44:37"))
 	ra := strings.NewReader(src)
 	size := int64(len(src))
-	sums, err := Summarize(ra, []int64{0, mid, size})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(sums) != 2 || sums[0].Lines != 6 || sums[1].Lines != 5 {
-		t.Fatalf("line counts %+v", sums)
-	}
-	whole, err := Summarize(ra, []int64{0, size})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := State{}.Apply(sums[0]).Apply(sums[1])
-	if st != (State{}).Apply(whole[0]) {
-		t.Errorf("folding two ranges %+v != one range %+v", st, State{}.Apply(whole[0]))
+	state := func(at int64) State {
+		st, _, err := TimeBefore(ra, at, 1<<40)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, _, err := LastUse(ra, 0, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.DB = db
+		return st
 	}
 	rd := New(ra, parser.Options{})
 	var ev parser.Event
 	for rd.Next(&ev) == nil {
 	}
-	if st != rd.State() || st.DB != "db`1" || !st.TimeSet || st.TZOffset != 7200 {
-		t.Errorf("summaries %+v, reader %+v", st, rd.State())
+	if st := state(size); st != rd.State() || st.DB != "db`1" || !st.TimeSet || st.TZOffset != 7200 {
+		t.Errorf("at the end: %+v, reader %+v", st, rd.State())
 	}
-	first := State{}.Apply(sums[0])
-	if first.DB != "db`1" || first.TZOffset != 0 || !first.TimeSet {
-		t.Errorf("first range %+v", first)
+	if st := state(mid); st.DB != "db`1" || st.TZOffset != 0 || !st.TimeSet {
+		t.Errorf("before the second entry: %+v", st)
 	}
-	// A range boundary inside a line: the line belongs to the earlier range.
-	cut := mid + 3
-	sums, err = Summarize(ra, []int64{0, cut, size})
-	if err != nil {
-		t.Fatal(err)
+	// A line starting before the point counts, one starting at it not.
+	if st := state(mid + 3); st.TZOffset != 7200 {
+		t.Errorf("time line starting before the point not found: %+v", st)
 	}
-	if got := (State{}).Apply(sums[0]); got.TZOffset != 7200 {
-		t.Errorf("time line starting before the cut not in the first range: %+v", got)
+	if _, found, _ := TimeBefore(ra, 0, 1<<40); found {
+		t.Errorf("a time line before offset 0")
 	}
-	if sums[1].hasTime {
-		t.Errorf("second range claims the time line that starts before it")
+	if _, found, _ := LastUse(ra, mid, size); found {
+		t.Errorf("'use other' follows a SET line: a statement, not a meta line")
+	}
+	if _, found, _ := TimeBefore(ra, size, size-mid-1); found {
+		t.Errorf("found a time line farther back than the limit")
 	}
 }
 
-// Summarize reads 1 MiB blocks: a "use" line megabytes back, and a time
-// line starting anywhere around a block edge (its "\n# Time:" split
-// across two blocks or not), are found, and every line is counted once.
-func TestSummarizeBlocks(t *testing.T) {
+// TimeBefore and LastUse read 1 MiB blocks: a "use" line megabytes back,
+// and a time line starting anywhere around a block edge (its "# Time:"
+// split across two blocks or not), are found.
+func TestTimeBeforeAndLastUseBlocks(t *testing.T) {
 	entry := "# User@Host: a[a] @ b []  Id: 1\n# Query_time: 1.0 Lock_time: 0 Rows_sent: 0 Rows_examined: 0\nselect 2;\n"
 	for shift := -10; shift <= 3; shift++ {
 		var b strings.Builder
@@ -301,20 +298,26 @@ func TestSummarizeBlocks(t *testing.T) {
 		}
 		src := b.String()
 		ra := strings.NewReader(src)
-		sums, err := Summarize(ra, []int64{0, int64(len(src))})
-		if err != nil {
-			t.Fatal(err)
+		st, found, err := TimeBefore(ra, int64(len(src)), 1<<40)
+		if err != nil || !found {
+			t.Fatal(err, found)
 		}
-		st := State{}.Apply(sums[0])
+		st.DB, found, err = LastUse(ra, 0, int64(len(src)))
+		if err != nil || !found {
+			t.Fatal(err, found)
+		}
 		rd := New(ra, parser.Options{})
 		var ev parser.Event
 		for rd.Next(&ev) == nil {
 		}
 		if st != rd.State() || st.DB != "first" || st.TimeUnix != 1715363080e9 {
-			t.Errorf("shift %d: summary %+v, reader %+v", shift, st, rd.State())
+			t.Errorf("shift %d: found %+v, reader %+v", shift, st, rd.State())
 		}
-		if sums[0].Lines != strings.Count(src, "\n") {
-			t.Errorf("shift %d: lines %d, want %d", shift, sums[0].Lines, strings.Count(src, "\n"))
+		// From just after the line start, the search from the end of
+		// the block before must find it too.
+		at := int64(strings.Index(src, "# Time: 2024-05-10T17:44:40Z")) + 1
+		if st, _, _ := TimeBefore(ra, at, 1<<40); st.TimeUnix != 1715363080e9 {
+			t.Errorf("shift %d: from %d: %+v", shift, at, st)
 		}
 	}
 }
