@@ -55,11 +55,11 @@ type Reader struct {
 	scratch []byte
 	useRaw  []byte
 
-	init      State         // the state the reader was started with
+	init      State // the state the reader was started with
 	dep       deps
 	dbResolve func() string // see SetDBResolver
-	fx   lineFx  // scratch for header lines not cached
-	fxc  fxCache // header line effects
+	fx        lineFx        // scratch for header lines not cached
+	fxc       fxCache       // header line effects
 }
 
 // deps records which parts of the initial State the reader's output relied
