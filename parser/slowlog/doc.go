@@ -83,9 +83,18 @@
 // Input is read through a bufio.Reader of Options.BufferSize; lines longer
 // than 64 KiB are streamed in pieces, and statement text beyond
 // Options.MaxQueryBytes is counted (QueryBytes) but not kept (Truncated), so
-// memory per entry is bounded. For -j, FindEntryStart and GuessState pick a
-// chunk start and the State to assume; a reader given Options.BaseOffset,
-// BaseLine and Limit returns exactly the events a serial reader returns for
-// entries starting in its chunk, and Stopped/State tell the driver whether
-// the next chunk started right.
+// memory per entry is bounded. For -j, FindEntryStart picks a chunk start,
+// and TimeBefore, LastUse and Replay (or GuessState) the State to assume
+// (the database can be left to SetDBResolver: asked for only if an entry
+// needs it); a reader given Options.BaseOffset, BaseLine and Limit returns
+// exactly the events a serial reader returns for entries starting in its
+// chunk. Its Outcome records where it stopped and which parts of the
+// assumed State its entries used, so the driver can check the chunk
+// against the true state at its start (Outcome.Resolve) and carry the
+// true state on.
+//
+// Header lines repeat from entry to entry (the same user and host, thread
+// and schema, row counts): a line's effect on the entry is parsed once and
+// replayed from a small cache keyed by its bytes, and the per-statement
+// "# Query_time:" line is parsed against the shape of the previous one.
 package slowlog
