@@ -80,9 +80,17 @@ func (r *Reader) lineFx(b []byte, k uint8, long bool) *lineFx {
 	if k != lkQueryTime && !long && len(b) <= maxFxLine && !noLineCache {
 		try = g.open()
 		if try {
-			if fx := c.get(b); fx != nil {
+			// The same line as the last of its kind (one user@host, the
+			// same row counts): no hashing. The entry may have been
+			// reused for another line since; its key says.
+			if e := g.last; e != nil && string(e.key) == string(b) {
 				g.hit()
-				return fx
+				return &e.fx
+			}
+			if e := c.get(b); e != nil {
+				g.hit()
+				g.last = e
+				return &e.fx
 			}
 			g.miss()
 		}
@@ -112,7 +120,7 @@ func (r *Reader) lineFx(b []byte, k uint8, long bool) *lineFx {
 		}
 	}
 	if try && r.warnings == w {
-		c.put(b, fx)
+		g.last = c.put(b, fx)
 	}
 	return fx
 }
@@ -292,19 +300,19 @@ func lineHash(b []byte) uint64 {
 	return h ^ h>>33
 }
 
-func (c *fxCache) get(b []byte) *lineFx {
+func (c *fxCache) get(b []byte) *fxEntry {
 	set := &c.sets[lineHash(b)>>(64-fxBits)]
 	if e := set[0]; e != nil && string(e.key) == string(b) {
-		return &e.fx
+		return e
 	}
 	if e := set[1]; e != nil && string(e.key) == string(b) {
 		set[0], set[1] = e, set[0] // most recently used first
-		return &e.fx
+		return e
 	}
 	return nil
 }
 
-func (c *fxCache) put(b []byte, fx *lineFx) {
+func (c *fxCache) put(b []byte, fx *lineFx) *fxEntry {
 	set := &c.sets[lineHash(b)>>(64-fxBits)]
 	e := set[1]
 	if e == nil {
@@ -315,10 +323,12 @@ func (c *fxCache) put(b []byte, fx *lineFx) {
 	e.fx = *fx
 	e.fx.extra = append(x, fx.extra...)
 	set[0], set[1] = e, set[0]
+	return e
 }
 
 type fxGate struct {
 	tries, hits, skips uint32
+	last               *fxEntry // the entry of the last line of this kind
 }
 
 // gateIndex classifies a header line by its first key: "# Thread_id",

@@ -60,6 +60,12 @@ type Reader struct {
 	dbResolve func() string // see SetDBResolver
 	fx        lineFx        // scratch for header lines not cached
 	fxc       fxCache       // header line effects
+
+	// The last "SET timestamp=N;" line and its value: it changes once a
+	// second, so the next entries' lines are compared, not parsed.
+	setLine  []byte
+	setTS    int64
+	hasSetTS bool
 }
 
 // deps records which parts of the initial State the reader's output relied
@@ -308,7 +314,7 @@ func (r *Reader) entry(ev *parser.Event, l srcLine, k uint8) (bool, error) {
 			}
 			break
 		}
-		k := classify(l.b, l.more)
+		k := r.classify(l)
 		if e.phase == phHeader {
 			// A second # Time:, or any opening header after # Query_time:,
 			// starts a new entry (this one had no statement); a repeated
@@ -345,7 +351,7 @@ func (r *Reader) entry(ev *parser.Event, l srcLine, k uint8) (bool, error) {
 				continue
 			case k == lkSet && !e.sawSet:
 				e.sawSet = true
-				e.setTS, e.hasSetTS = setTimestamp(l.b)
+				e.setTS, e.hasSetTS = r.setTS, r.hasSetTS
 				e.phase, e.prevSemi, e.lastEnd = phMeta, true, l.end()
 				continue
 			case k == lkBlank:
@@ -564,6 +570,24 @@ func (r *Reader) finish(ev *parser.Event) bool {
 	}
 	r.times(ev)
 	return true
+}
+
+// classify is classify(l.b, l.more) for the lines of an entry, with the
+// SET timestamp line remembered: a line equal to the last one is lkSet
+// with the same value (r.setTS); a new SET line is parsed into it.
+func (r *Reader) classify(l srcLine) uint8 {
+	if len(l.b) > 0 && l.b[0] == 'S' && !l.more {
+		if !noLineCache && string(l.b) == string(r.setLine) {
+			return lkSet
+		}
+		k := classify(l.b, false)
+		if k == lkSet {
+			r.setLine = append(r.setLine[:0], l.b...)
+			r.setTS, r.hasSetTS = setTimestamp(l.b)
+		}
+		return k
+	}
+	return classify(l.b, l.more)
 }
 
 // isUseStmt matches a statement that is just "use db" (any case).

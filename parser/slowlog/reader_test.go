@@ -473,8 +473,8 @@ func readNoCache(t *testing.T, data []byte) readResult {
 	return readAll(t, bytes.NewReader(data), parser.Options{File: "x.log"})
 }
 
-// The header line cache and the line templates only replay what parsing
-// the line gives: every testdata log, and a log of near-identical header
+// The header line cache, the line templates and the remembered SET
+// timestamp line only replay what parsing the line gives: every testdata log, and a log of near-identical header
 // lines (same shape, odd values, glued values, other spacing, extra keys,
 // values the fast number path must refuse), read the same with them off.
 func TestLineCacheAndTemplates(t *testing.T) {
@@ -529,7 +529,9 @@ func TestLineCacheAndTemplates(t *testing.T) {
 		}
 		b.WriteString("# Query_time: 0.1  Lock_time: 0.0  Rows_sent: 1  Rows_examined: 1\n")
 		b.WriteString(variants[rng.IntN(len(variants))])
-		b.WriteString("\nSET timestamp=1700000000;\nselect 1;\n")
+		// The SET line is remembered too: repeat it, change it, vary it.
+		b.WriteString([]string{"\nSET timestamp=1700000000;\n", "\nSET timestamp=1700000001;\n", "\nSET insert_id=5,timestamp=1700000002;\n", "\nSET timestamp=17000000x3;\n", "\n"}[rng.IntN(5)])
+		b.WriteString("select 1;\n")
 	}
 	data := []byte(b.String())
 	with := readAll(t, bytes.NewReader(data), parser.Options{File: "x.log"})
