@@ -61,6 +61,7 @@ type Metric struct {
 // one value at a time.
 type sketched struct {
 	sketch       *ddsketch.DDSketch
+	pos          store.Store // the sketch's store of positive values
 	pendV, pendN int64
 }
 
@@ -100,30 +101,67 @@ func (m *Metric) Add(v int64) {
 		return
 	}
 	m.toSketch()
-	addToSketch(m.sk.sketch, v)
+	m.sk.add(v, 1)
 }
 
+// newSketch is a plain sketch with the metrics' mapping and stores (the
+// tests' reference for what sketched.add must do).
 func newSketch() *ddsketch.DDSketch {
 	return ddsketch.NewDDSketch(sharedMapping, store.NewBufferedPaginatedStore(), store.NewDenseStore())
 }
 
-func addToSketch(s *ddsketch.DDSketch, v int64) {
-	// Values are >= 0; zeros go to the sketch's zero bucket.
-	_ = s.Add(float64(v))
+func newSketched() *sketched {
+	pos := store.NewBufferedPaginatedStore()
+	return &sketched{sketch: ddsketch.NewDDSketch(sharedMapping, pos, store.NewDenseStore()), pos: pos}
+}
+
+// indexMemo holds the sketch bin of the small values (microseconds, row
+// counts) that make up most of any log: the mapping's logarithm is then
+// computed once per value, not once per event.
+var indexMemo = func() (t [4096]int32) {
+	m, err := mapping.NewCubicallyInterpolatedMapping(RelativeAccuracy)
+	if err != nil {
+		panic(err) // constant input: cannot fail
+	}
+	for v := 1; v < len(t); v++ {
+		t[v] = int32(m.Index(float64(v)))
+	}
+	return t
+}()
+
+// add puts n copies of v (>= 0) into the sketch, as DDSketch.AddWithCount
+// does: zeros into its zero bucket, positive values into the bin the
+// mapping gives.
+func (sk *sketched) add(v, n int64) {
+	if v <= 0 {
+		_ = sk.sketch.AddWithCount(0, float64(n))
+		return
+	}
+	var i int
+	if v < int64(len(indexMemo)) {
+		i = int(indexMemo[v])
+	} else {
+		i = sharedMapping.Index(float64(v))
+	}
+	if n == 1 {
+		sk.pos.Add(i)
+	} else {
+		sk.pos.AddWithCount(i, float64(n))
+	}
 }
 
 // flush moves the pending run into the sketch.
 func (m *Metric) flush() {
 	if sk := m.sk; sk != nil && sk.pendN > 0 {
-		_ = sk.sketch.AddWithCount(float64(sk.pendV), float64(sk.pendN))
+		sk.add(sk.pendV, sk.pendN)
 		sk.pendN = 0
 	}
 }
 
 func (m *Metric) toSketch() {
-	m.sk = &sketched{sketch: newSketch()}
+	m.sk = newSketched()
 	for _, v := range m.exact {
-		addToSketch(m.sk.sketch, v)
+		m.sk.add(v, 1)
 	}
 	m.exact = nil
 }
@@ -157,7 +195,7 @@ func (m *Metric) Merge(o *Metric) {
 			_ = m.sk.sketch.MergeWith(o.sk.sketch)
 		} else {
 			for _, v := range o.exact {
-				addToSketch(m.sk.sketch, v)
+				m.sk.add(v, 1)
 			}
 		}
 	}

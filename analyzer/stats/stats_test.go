@@ -187,3 +187,12 @@ func TestMetricRunsEqualOneByOne(t *testing.T) {
 		}
 	}
 }
+
+// The memo of small values' bins is the shared mapping's answer.
+func TestIndexMemo(t *testing.T) {
+	for v := 1; v < len(indexMemo); v++ {
+		if got, want := int(indexMemo[v]), sharedMapping.Index(float64(v)); got != want {
+			t.Fatalf("indexMemo[%d] = %d, mapping says %d", v, got, want)
+		}
+	}
+}
