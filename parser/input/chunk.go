@@ -166,9 +166,14 @@ func (p *Plan) DBAt(i int) string {
 	return m.db
 }
 
+// countPool holds CountLines' buffers (every -j chunk counts its lines).
+var countPool = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+
 // CountLines counts newlines in [from, to).
 func CountLines(ra io.ReaderAt, from, to int64) (int, error) {
-	buf := make([]byte, 1<<20)
+	bp := countPool.Get().(*[]byte)
+	defer countPool.Put(bp)
+	buf := *bp
 	n := 0
 	for off := from; off < to; {
 		want := min(int64(len(buf)), to-off)

@@ -3,6 +3,7 @@ package slowlog
 import (
 	"bytes"
 	"io"
+	"sync"
 
 	"github.com/sqlsift/sqlsift/parser"
 )
@@ -158,6 +159,10 @@ func GuessState(ra io.ReaderAt, at int64) (State, error) {
 // scanBlock is how much TimeBefore and LastUse read at a time.
 const scanBlock = 1 << 20
 
+// blockPool holds their buffers (scanBlock plus a byte before and a pad):
+// every -j chunk calls them, and fresh megabytes each time make garbage.
+var blockPool = sync.Pool{New: func() any { b := make([]byte, scanBlock+1+16); return &b }}
+
 // TimeBefore returns the time state of the last "# Time:" line that starts
 // before at, looking at most limit bytes back (State's time fields; the
 // zero State when found is false). Statements are not lexed: a literal
@@ -166,9 +171,14 @@ const scanBlock = 1 << 20
 // once a second, so the search stops after a few blocks.
 func TimeBefore(ra io.ReaderAt, at, limit int64) (st State, found bool, err error) {
 	const pad = 16 // room for "# Time:" after a line start near the block end
-	buf := make([]byte, scanBlock+1+pad)
-	for hi := at; hi > 0 && at-hi < limit; {
-		lo := max(0, hi-scanBlock, at-limit)
+	bp := blockPool.Get().(*[]byte)
+	defer blockPool.Put(bp)
+	buf := *bp
+	// Most logs write the line every entry or every second: look at 64 KiB
+	// first, then at growing blocks.
+	size := int64(64 << 10)
+	for hi := at; hi > 0 && at-hi < limit; size = min(size*4, scanBlock) {
+		lo := max(0, hi-size, at-limit)
 		w, lim, err := readBlock(ra, buf, lo, hi, pad)
 		if err != nil {
 			return State{}, false, err
@@ -233,7 +243,9 @@ const useCandidates = 64
 // classification as TimeBefore.
 func LastUse(ra io.ReaderAt, from, to int64) (db string, found bool, err error) {
 	const pad = 16
-	buf := make([]byte, scanBlock+1+pad)
+	bp := blockPool.Get().(*[]byte)
+	defer blockPool.Put(bp)
+	buf := *bp
 	var uses []int64
 	for lo := from; lo < to; {
 		hi := min(lo+scanBlock, to)
