@@ -12,11 +12,6 @@ import (
 	"github.com/sqlsift/sqlsift/parser/slowlog"
 )
 
-// chunksPerJob is how many chunks a large file is split into per -j
-// worker: more chunks than workers keep both cores busy to the end when
-// one worker is slowed down (other processes, denser regions of the log).
-const chunksPerJob = 4
-
 // unit is one piece of reading work: a whole input, or one byte range of a
 // large slow-log file.
 type unit struct {
@@ -79,7 +74,7 @@ func ingest(e *env, paths []string, f *inputFlags, ao analyzer.Options) (*analyz
 	var units []unit
 	for i, in := range files {
 		if in.Splittable() && f.jobs > 1 && in.Size >= 2*input.MinChunk {
-			p, err := input.NewPlan(in.ReaderAt(), in.Size, f.jobs*chunksPerJob)
+			p, err := input.NewPlan(in.ReaderAt(), in.Size, f.jobs)
 			if err != nil {
 				return nil, nil, exitf(ExitError, "%s: %v", in.Name(), err)
 			}

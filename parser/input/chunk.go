@@ -54,24 +54,31 @@ type dbMemo struct {
 	db   string
 }
 
-// NewPlan splits a slow-log file of size bytes into at most n chunks that
-// start at plausible entry boundaries. It reads only a little around each
-// boundary.
-func NewPlan(ra io.ReaderAt, size int64, n int) (*Plan, error) {
-	if n < 1 || size < 2*MinChunk {
-		n = 1
-	}
-	if max := int(size / MinChunk); n > max && max >= 1 {
-		n = max
-	}
+// NewPlan splits a slow-log file of size bytes into chunks for workers
+// readers that start at plausible entry boundaries. Chunks shrink towards
+// the end of the file (each is a 1/(2·workers) share of what is left, and
+// at least MinChunk): the big first ones keep the per-chunk costs low,
+// the small last ones keep a worker from finishing long after the others
+// (guided self-scheduling). It reads only a little around each boundary.
+func NewPlan(ra io.ReaderAt, size int64, workers int) (*Plan, error) {
 	starts := []int64{0}
-	for i := 1; i < n; i++ {
-		s, err := slowlog.FindEntryStart(ra, size*int64(i)/int64(n), size)
-		if err != nil {
-			return nil, err
-		}
-		if s > starts[len(starts)-1] && s < size {
-			starts = append(starts, s)
+	if workers > 1 && size >= 2*MinChunk {
+		for at := int64(0); ; {
+			at += max(MinChunk, (size-at)/int64(2*workers))
+			if size-at < MinChunk {
+				break
+			}
+			s, err := slowlog.FindEntryStart(ra, at, size)
+			if err != nil {
+				return nil, err
+			}
+			if s >= size {
+				break
+			}
+			if s > starts[len(starts)-1] {
+				starts = append(starts, s)
+			}
+			at = s
 		}
 	}
 	p := &Plan{ra: ra, chunks: make([]Chunk, len(starts))}
