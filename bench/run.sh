@@ -40,7 +40,7 @@
 #   BENCH_SCALE=10            multiplier of the flatness log (0 disables)
 #   BENCH_PT=1                0 skips pt-query-digest
 #   BENCH_PT_WALL=seconds     with BENCH_PT=0: pt-query-digest wall time from an earlier run, for the ratio
-#   BENCH_REPEAT=3            runs per sqlsift measurement (best wall kept, max RSS)
+#   BENCH_REPEAT=5            runs per sqlsift measurement (best wall kept, max RSS)
 #   BENCH_MICRO=1             0 skips the fingerprint micro-benchmark (go test -bench)
 set -euo pipefail
 
@@ -57,7 +57,7 @@ BENCH_CLASSES=${BENCH_CLASSES:-50000}
 BENCH_SCALE=${BENCH_SCALE:-10}
 BENCH_PT=${BENCH_PT:-1}
 BENCH_PT_WALL=${BENCH_PT_WALL:-}
-BENCH_REPEAT=${BENCH_REPEAT:-3}
+BENCH_REPEAT=${BENCH_REPEAT:-5}
 BENCH_MICRO=${BENCH_MICRO:-1}
 BENCH_KEEP_LOG=${BENCH_KEEP_LOG:-}
 
