@@ -491,7 +491,7 @@ func TestFixtureByteChunks(t *testing.T) {
 			t.Fatalf("no split into %d chunks", n)
 		}
 		for i := 0; i < plan.Len(); i++ {
-			if err := plan.Summarize(i); err != nil {
+			if err := plan.Prepare(i); err != nil {
 				t.Fatal(err)
 			}
 		}
