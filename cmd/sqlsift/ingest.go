@@ -96,9 +96,18 @@ func ingest(e *env, paths []string, f *inputFlags, ao analyzer.Options) (*analyz
 	work := make(chan int)
 	stop := make(chan struct{})
 	defer close(stop)
+	// At most 2·jobs units may be read but not yet merged: each holds an
+	// Aggregator with every class it saw, so without this bound a log with
+	// many classes would keep one per chunk alive at once.
+	window := make(chan struct{}, 2*f.jobs)
 	go func() {
 		defer close(work)
 		for i := range units {
+			select {
+			case window <- struct{}{}:
+			case <-stop:
+				return
+			}
 			select {
 			case work <- i:
 			case <-stop:
@@ -152,6 +161,7 @@ func ingest(e *env, paths []string, f *inputFlags, ao analyzer.Options) (*analyz
 		}
 		total.Merge(r.agg)
 		r.agg = nil
+		<-window
 		prev = r
 		in := &inputs[r.u.file]
 		in.Events += r.events
