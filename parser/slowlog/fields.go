@@ -376,7 +376,7 @@ func (r *Reader) kv(ev *parser.Event, b []byte, connLine bool) {
 // timeLine parses "# Time: <ts>" (possibly followed by "# User@Host: ..."
 // on the same line, as some old Percona builds wrote).
 func (r *Reader) timeLine(ev *parser.Event, l srcLine, b []byte) {
-	t, off, local, n := timeOf(b)
+	t, off, local, n := r.timeOf(b)
 	r.dep.setTime = true
 	if n == 0 {
 		r.st.TimeSet, r.st.TimeUnix, r.st.TZOffset, r.st.TimeLocal = false, 0, 0, false
@@ -394,6 +394,56 @@ func (r *Reader) timeLine(ev *parser.Event, l srcLine, b []byte) {
 			e.maxRank = 1
 		}
 	}
+}
+
+// timeMemo remembers the last ISO "# Time:" value with six decimals
+// (MySQL 5.7+ writes one per entry): the next line that differs only in
+// those decimals is the same second plus other microseconds, so it is
+// computed, not parsed (parser.ParseTime builds a time.Date).
+type timeMemo struct {
+	line  []byte // the text after "# Time:" (without the end of line)
+	frac  int    // where the six decimals are in line
+	base  int64  // the time with decimals 000000, UnixNano
+	off   int32
+	local bool
+	n     int
+}
+
+// timeOf is timeOf with the memo.
+func (r *Reader) timeOf(b []byte) (int64, int32, bool, int) {
+	m := &r.tm
+	if f := m.frac; f > 0 && !noLineCache && len(b) == len(m.line) &&
+		string(b[:f]) == string(m.line[:f]) && string(b[f+6:]) == string(m.line[f+6:]) {
+		if us, ok := sixDigits(b[f:]); ok {
+			return m.base + us*1000, m.off, m.local, m.n
+		}
+	}
+	t, off, local, n := timeOf(b)
+	m.frac = 0
+	// The decimals of an ISO time: spaces, then 19 bytes of date and time,
+	// '.', six digits, and no seventh within what was parsed.
+	i := 0
+	for i < len(b) && b[i] == ' ' {
+		i++
+	}
+	if f := i + 20; n >= f+6 && f+6 <= len(b) && b[f-1] == '.' && (f+6 == len(b) || b[f+6]-'0' > 9) {
+		if us, ok := sixDigits(b[f:]); ok {
+			m.line = append(m.line[:0], b...)
+			m.frac, m.base, m.off, m.local, m.n = f, t-us*1000, off, local, n
+		}
+	}
+	return t, off, local, n
+}
+
+func sixDigits(b []byte) (int64, bool) {
+	var v int64
+	for _, c := range b[:6] {
+		if c-'0' > 9 {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
 }
 
 func indexString(b []byte, s string) int {

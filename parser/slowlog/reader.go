@@ -66,6 +66,7 @@ type Reader struct {
 	setLine  []byte
 	setTS    int64
 	hasSetTS bool
+	tm       timeMemo // the last "# Time:" value (see timeOf)
 }
 
 // deps records which parts of the initial State the reader's output relied
