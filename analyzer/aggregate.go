@@ -314,17 +314,22 @@ func better(qt int64, p parser.Pos, curQT int64, cur parser.Pos) bool {
 }
 
 func (c *class) addExtra(key string, v float64) {
+	c.mergeExtra(extraAgg{key: key, n: 1, sum: int64(v*1e6 + 0.5), min: v, max: v})
+}
+
+// mergeExtra folds x into the class's aggregate of the same key: one
+// find-or-append for both Add and Merge.
+func (c *class) mergeExtra(x extraAgg) {
 	for i := range c.extra {
-		if c.extra[i].key == key {
-			e := &c.extra[i]
-			e.n++
-			e.sum += int64(v*1e6 + 0.5)
-			e.min = min(e.min, v)
-			e.max = max(e.max, v)
+		if e := &c.extra[i]; e.key == x.key {
+			e.n += x.n
+			e.sum += x.sum
+			e.min = min(e.min, x.min)
+			e.max = max(e.max, x.max)
 			return
 		}
 	}
-	c.extra = append(c.extra, extraAgg{key: key, n: 1, sum: int64(v*1e6 + 0.5), min: v, max: v})
+	c.extra = append(c.extra, x)
 }
 
 func (a *Aggregator) lookup(text []byte, hash uint64) *class {
@@ -411,21 +416,7 @@ func (c *class) merge(o *class) {
 	c.ra.Merge(&o.ra)
 	c.bs.Merge(&o.bs)
 	for _, x := range o.extra {
-		found := false
-		for i := range c.extra {
-			if c.extra[i].key == x.key {
-				e := &c.extra[i]
-				e.n += x.n
-				e.sum += x.sum
-				e.min = min(e.min, x.min)
-				e.max = max(e.max, x.max)
-				found = true
-				break
-			}
-		}
-		if !found {
-			c.extra = append(c.extra, x)
-		}
+		c.mergeExtra(x)
 	}
 	c.errors += o.errors
 	c.dbs.Merge(&o.dbs)
@@ -442,9 +433,6 @@ func (c *class) merge(o *class) {
 		c.ex = o.ex
 	}
 }
-
-// Events is the number of statements aggregated so far.
-func (a *Aggregator) Events() int64 { return a.events }
 
 func fnv64a(b []byte) uint64 {
 	h := uint64(14695981039346656037)

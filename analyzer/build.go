@@ -2,7 +2,6 @@ package analyzer
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"time"
 
@@ -233,6 +232,3 @@ func stamp(t time.Time) string {
 	}
 	return t.UTC().Format(time.RFC3339Nano)
 }
-
-// DescribeFilter renders a filter for Settings.Filters.
-func DescribeFilter(name string, v any) string { return fmt.Sprintf("%s=%v", name, v) }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -158,7 +159,7 @@ func TestInputs(t *testing.T) {
 	}
 
 	var gz bytes.Buffer
-	zw := newGzip(&gz)
+	zw := gzip.NewWriter(&gz)
 	zw.Write(data)
 	zw.Close()
 	gzPath := filepath.Join(t.TempDir(), "slow.log") // no .gz suffix: detected by magic bytes
