@@ -81,22 +81,59 @@ type Aggregator struct {
 	evClass   EventClass
 }
 
+// class is one statement class's aggregate. Large logs have many rare
+// classes, so it is kept compact (fits Go's 896-byte size class): first and
+// last seen are split into seconds and nanoseconds instead of two
+// time.Time (whose location pointer is never needed: reports print UTC).
 type class struct {
 	text string
 	id   string
 	hash uint64
 	next *class // hash collision chain
-	grep int8   // 0 unknown, 1 match, -1 no match
 
 	count                  int64
 	qt, lt, rs, re, ra, bs stats.Metric
-	extra                  []extraAgg
+	extra                  *[]extraAgg // log_slow_extra / Percona counters; most logs have none
 	errors                 int64
 	dbs, users, hosts      stats.Names
-	first, last            time.Time
+	firstS, lastS          int64 // unix seconds
+	firstNs, lastNs        int32 // nanoseconds + 1; 0: no event was timed
+	grep                   int8  // 0 unknown, 1 match, -1 no match
 	hist                   stats.Histogram
 	ex                     example
 }
+
+// seen widens the class's first/last seen to t (not zero).
+func (c *class) seen(t time.Time) {
+	s, ns := t.Unix(), int32(t.Nanosecond())+1
+	if !c.timed() {
+		c.firstS, c.firstNs, c.lastS, c.lastNs = s, ns, s, ns
+		return
+	}
+	if s < c.firstS || s == c.firstS && ns < c.firstNs {
+		c.firstS, c.firstNs = s, ns
+	}
+	if s > c.lastS || s == c.lastS && ns > c.lastNs {
+		c.lastS, c.lastNs = s, ns
+	}
+}
+
+// span returns first and last seen (zero times when no event was timed).
+func (c *class) span() (first, last time.Time) {
+	if !c.timed() {
+		return time.Time{}, time.Time{}
+	}
+	return time.Unix(c.firstS, int64(c.firstNs-1)).UTC(), time.Unix(c.lastS, int64(c.lastNs-1)).UTC()
+}
+
+func (c *class) extras() []extraAgg {
+	if c.extra == nil {
+		return nil
+	}
+	return *c.extra
+}
+
+func (c *class) timed() bool { return c.firstNs != 0 }
 
 type extraAgg struct {
 	key      string
@@ -229,12 +266,7 @@ func (a *Aggregator) Add(ev *parser.Event) *class {
 		if t.After(a.last) {
 			a.last = t
 		}
-		if c.first.IsZero() || t.Before(c.first) {
-			c.first = t
-		}
-		if t.After(c.last) {
-			c.last = t
-		}
+		c.seen(t)
 	}
 	h := ev.Has
 	if h&parser.HasQueryTime != 0 {
@@ -320,8 +352,12 @@ func (c *class) addExtra(key string, v float64) {
 // mergeExtra folds x into the class's aggregate of the same key: one
 // find-or-append for both Add and Merge.
 func (c *class) mergeExtra(x extraAgg) {
-	for i := range c.extra {
-		if e := &c.extra[i]; e.key == x.key {
+	if c.extra == nil {
+		c.extra = new([]extraAgg)
+	}
+	ex := *c.extra
+	for i := range ex {
+		if e := &ex[i]; e.key == x.key {
 			e.n += x.n
 			e.sum += x.sum
 			e.min = min(e.min, x.min)
@@ -329,7 +365,7 @@ func (c *class) mergeExtra(x extraAgg) {
 			return
 		}
 	}
-	c.extra = append(c.extra, x)
+	*c.extra = append(ex, x)
 }
 
 func (a *Aggregator) lookup(text []byte, hash uint64) *class {
@@ -415,18 +451,19 @@ func (c *class) merge(o *class) {
 	c.re.Merge(&o.re)
 	c.ra.Merge(&o.ra)
 	c.bs.Merge(&o.bs)
-	for _, x := range o.extra {
-		c.mergeExtra(x)
+	if o.extra != nil {
+		for _, x := range *o.extra {
+			c.mergeExtra(x)
+		}
 	}
 	c.errors += o.errors
 	c.dbs.Merge(&o.dbs)
 	c.users.Merge(&o.users)
 	c.hosts.Merge(&o.hosts)
-	if !o.first.IsZero() && (c.first.IsZero() || o.first.Before(c.first)) {
-		c.first = o.first
-	}
-	if o.last.After(c.last) {
-		c.last = o.last
+	if o.timed() {
+		first, last := o.span()
+		c.seen(first)
+		c.seen(last)
 	}
 	c.hist.Merge(&o.hist)
 	if o.ex.set && (!c.ex.set || better(o.ex.qt, o.ex.pos, c.ex.qt, c.ex.pos)) {

@@ -151,6 +151,7 @@ func orderKey(name string) func(*class) float64 {
 }
 
 func (a *Aggregator) classReport(c *class, rank int, id string, s *Summary, redact bool) Class {
+	first, last := c.span()
 	query := c.ex.query
 	if redact {
 		query = fingerprint.Redact([]byte(query))
@@ -177,8 +178,8 @@ func (a *Aggregator) classReport(c *class, rank int, id string, s *Summary, reda
 		Databases:    names(&c.dbs),
 		Users:        names(&c.users),
 		Hosts:        names(&c.hosts),
-		FirstSeen:    stamp(c.first),
-		LastSeen:     stamp(c.last),
+		FirstSeen:    stamp(first),
+		LastSeen:     stamp(last),
 		Extra:        []ExtraStat{},
 		Histogram:    make([]Bucket, 0, stats.DecadeBuckets),
 	}
@@ -194,7 +195,7 @@ func (a *Aggregator) classReport(c *class, rank int, id string, s *Summary, reda
 	if s.Duration > 0 {
 		cr.QPS = float64(c.count) / s.Duration
 	}
-	for _, x := range c.extra {
+	for _, x := range c.extras() {
 		cr.Extra = append(cr.Extra, ExtraStat{Name: x.key, N: x.n, Total: float64(x.sum) / 1e6, Min: x.min, Max: x.max, Avg: float64(x.sum) / 1e6 / float64(x.n)})
 	}
 	slices.SortFunc(cr.Extra, func(x, y ExtraStat) int { return cmp.Compare(x.Name, y.Name) })

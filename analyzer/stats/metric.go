@@ -45,14 +45,27 @@ func init() {
 
 // Metric accumulates one non-negative integer quantity (microseconds, rows,
 // bytes) of one class.
+//
+// Most classes of a large log are rare, so a metric of up to SmallValues
+// values keeps them inline (no allocation; the sum of squares is computed
+// from them when needed); past that the values, their 128-bit sum of
+// squares and later the sketch live in one side allocation.
 type Metric struct {
 	N        int64
 	Sum      int64
 	Min, Max int64
-	sqHi     uint64 // 128-bit sum of squares, for an exact stddev
-	sqLo     uint64
-	exact    []int64
-	sk       *sketched // past ExactValues values (exact is then nil)
+	small    [SmallValues]int64 // the values while N <= SmallValues
+	big      *bigMetric         // past SmallValues
+}
+
+// SmallValues is how many values a metric holds inline.
+const SmallValues = 4
+
+// bigMetric is the part of a metric with more than SmallValues values.
+type bigMetric struct {
+	sqHi, sqLo uint64    // 128-bit sum of squares, for an exact stddev
+	exact      []int64   // while N <= ExactValues
+	sk         *sketched // past ExactValues (exact is then nil)
 }
 
 // sketched is a metric's sketch. A run of equal values (row counts, zero
@@ -76,32 +89,67 @@ func (m *Metric) Add(v int64) {
 	if v > m.Max {
 		m.Max = v
 	}
+	if m.N < SmallValues {
+		m.small[m.N] = v
+		m.N++
+		m.Sum += v
+		return
+	}
 	m.N++
 	m.Sum += v
-	hi, lo := bits.Mul64(uint64(v), uint64(v))
-	var c uint64
-	m.sqLo, c = bits.Add64(m.sqLo, lo, 0)
-	m.sqHi += hi + c
-	if sk := m.sk; sk != nil {
+	b := m.big
+	if b == nil {
+		b = m.promote(ExactValues)
+	}
+	b.addSq(v)
+	if sk := b.sk; sk != nil {
 		if sk.pendN > 0 && v == sk.pendV {
 			sk.pendN++
 			return
 		}
-		m.flush()
+		b.flush()
 		sk.pendV, sk.pendN = v, 1
 		return
 	}
-	if len(m.exact) < ExactValues {
-		if m.exact == nil {
-			// Most classes of a large log are rare: room for four values
-			// at once instead of growing through 1 and 2.
-			m.exact = make([]int64, 0, 4)
-		}
-		m.exact = append(m.exact, v)
+	if len(b.exact) < ExactValues {
+		b.exact = append(b.exact, v)
 		return
 	}
-	m.toSketch()
-	m.sk.add(v, 1)
+	b.toSketch()
+	b.sk.add(v, 1)
+}
+
+// promote moves the inline values into a side allocation with room for
+// capacity exact values.
+func (m *Metric) promote(capacity int) *bigMetric {
+	b := &bigMetric{exact: make([]int64, 0, capacity)}
+	n := min(m.N, SmallValues)
+	for _, v := range m.small[:n] {
+		b.addSq(v)
+	}
+	b.exact = append(b.exact, m.small[:n]...)
+	m.small = [SmallValues]int64{}
+	m.big = b
+	return b
+}
+
+func (b *bigMetric) addSq(v int64) {
+	hi, lo := bits.Mul64(uint64(v), uint64(v))
+	var c uint64
+	b.sqLo, c = bits.Add64(b.sqLo, lo, 0)
+	b.sqHi += hi + c
+}
+
+// sq is the 128-bit sum of squares.
+func (m *Metric) sq() (hi, lo uint64) {
+	if m.big != nil {
+		return m.big.sqHi, m.big.sqLo
+	}
+	var b bigMetric
+	for _, v := range m.small[:m.N] {
+		b.addSq(v)
+	}
+	return b.sqHi, b.sqLo
 }
 
 // newSketch is a plain sketch with the metrics' mapping and stores (the
@@ -151,19 +199,27 @@ func (sk *sketched) add(v, n int64) {
 }
 
 // flush moves the pending run into the sketch.
-func (m *Metric) flush() {
-	if sk := m.sk; sk != nil && sk.pendN > 0 {
+func (b *bigMetric) flush() {
+	if sk := b.sk; sk != nil && sk.pendN > 0 {
 		sk.add(sk.pendV, sk.pendN)
 		sk.pendN = 0
 	}
 }
 
-func (m *Metric) toSketch() {
-	m.sk = newSketched()
-	for _, v := range m.exact {
-		m.sk.add(v, 1)
+func (b *bigMetric) toSketch() {
+	b.sk = newSketched()
+	for _, v := range b.exact {
+		b.sk.add(v, 1)
 	}
-	m.exact = nil
+	b.exact = nil
+}
+
+// values returns m's exact values (nil once sketched; aliasing m).
+func (m *Metric) values() []int64 {
+	if m.big == nil {
+		return m.small[:m.N]
+	}
+	return m.big.exact
 }
 
 // Merge adds o's values into m.
@@ -177,25 +233,41 @@ func (m *Metric) Merge(o *Metric) {
 	if o.Max > m.Max {
 		m.Max = o.Max
 	}
+	if m.big == nil && o.big == nil && m.N+o.N <= SmallValues {
+		copy(m.small[m.N:], o.small[:o.N])
+		m.N += o.N
+		m.Sum += o.Sum
+		return
+	}
+	b := m.big
+	if b == nil {
+		b = m.promote(int(min(m.N+o.N, ExactValues)))
+	}
 	m.N += o.N
 	m.Sum += o.Sum
+	hi, lo := o.sq()
 	var c uint64
-	m.sqLo, c = bits.Add64(m.sqLo, o.sqLo, 0)
-	m.sqHi += o.sqHi + c
-	m.flush()
-	o.flush()
+	b.sqLo, c = bits.Add64(b.sqLo, lo, 0)
+	b.sqHi += hi + c
+	b.flush()
+	var osk *sketched
+	if o.big != nil {
+		o.big.flush()
+		osk = o.big.sk
+	}
+	ov := o.values()
 	switch {
-	case m.sk == nil && o.sk == nil && len(m.exact)+len(o.exact) <= ExactValues:
-		m.exact = append(m.exact, o.exact...)
+	case b.sk == nil && osk == nil && len(b.exact)+len(ov) <= ExactValues:
+		b.exact = append(b.exact, ov...)
 	default:
-		if m.sk == nil {
-			m.toSketch()
+		if b.sk == nil {
+			b.toSketch()
 		}
-		if o.sk != nil {
-			_ = m.sk.sketch.MergeWith(o.sk.sketch)
+		if osk != nil {
+			_ = b.sk.sketch.MergeWith(osk.sketch)
 		} else {
-			for _, v := range o.exact {
-				m.sk.add(v, 1)
+			for _, v := range ov {
+				b.sk.add(v, 1)
 			}
 		}
 	}
@@ -215,10 +287,11 @@ func (m *Metric) Stddev() float64 {
 	if m.N < 2 {
 		return 0
 	}
+	sqHi, sqLo := m.sq()
 	// variance = (N·Σx² − (Σx)²) / N², in exact integers: the float form
 	// Σx²/N − mean² cancels catastrophically for large, similar values.
-	sq := new(big.Int).Lsh(new(big.Int).SetUint64(m.sqHi), 64)
-	sq.Or(sq, new(big.Int).SetUint64(m.sqLo))
+	sq := new(big.Int).Lsh(new(big.Int).SetUint64(sqHi), 64)
+	sq.Or(sq, new(big.Int).SetUint64(sqLo))
 	n := big.NewInt(m.N)
 	num := new(big.Int).Mul(sq, n)
 	s := big.NewInt(m.Sum)
@@ -237,8 +310,8 @@ func (m *Metric) Quantile(q float64) float64 {
 	if m.N == 0 {
 		return 0
 	}
-	if m.sk == nil {
-		s := slices.Clone(m.exact)
+	if m.big == nil || m.big.sk == nil {
+		s := slices.Clone(m.values())
 		slices.Sort(s)
 		i := int(math.Ceil(q*float64(len(s)))) - 1
 		if i < 0 {
@@ -246,8 +319,8 @@ func (m *Metric) Quantile(q float64) float64 {
 		}
 		return float64(s[i])
 	}
-	m.flush()
-	v, err := m.sk.sketch.GetValueAtQuantile(q)
+	m.big.flush()
+	v, err := m.big.sk.sketch.GetValueAtQuantile(q)
 	if err != nil {
 		return 0
 	}

@@ -22,7 +22,7 @@ type Names struct {
 	// The names: one[:k] while there is at most one (most classes see one
 	// database, user and host: no allocation), then items.
 	one   [1]nameCount
-	items []nameCount
+	items *[]nameCount // a pointer: most classes never need it
 	Other int64
 	last  int32 // index of the name counted last
 	k     uint8
@@ -32,7 +32,7 @@ type Names struct {
 // list returns the names counted (aliasing n).
 func (n *Names) list() []nameCount {
 	if n.items != nil {
-		return n.items
+		return *n.items
 	}
 	return n.one[:n.k]
 }
@@ -40,11 +40,12 @@ func (n *Names) list() []nameCount {
 func (n *Names) push(nc nameCount) {
 	switch {
 	case n.items != nil:
-		n.items = append(n.items, nc)
+		*n.items = append(*n.items, nc)
 	case n.k == 0:
 		n.one[0], n.k = nc, 1
 	default:
-		n.items = append(make([]nameCount, 0, 4), n.one[0], nc)
+		items := append(make([]nameCount, 0, 4), n.one[0], nc)
+		n.items = &items
 		n.one[0], n.k = nameCount{}, 0
 	}
 }

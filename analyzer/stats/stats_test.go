@@ -48,7 +48,8 @@ func TestMetricSketchAccuracy(t *testing.T) {
 // identical results: the -j determinism guarantee rests on this.
 func TestMetricMergeOrderIndependent(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, n := range []int{3, ExactValues, ExactValues + 1, 500} {
+	// Sizes around the inline (SmallValues) and exact (ExactValues) limits.
+	for _, n := range []int{1, 2, 3, SmallValues, SmallValues + 1, 7, ExactValues, ExactValues + 1, 20, 500} {
 		vals := make([]int64, n)
 		for i := range vals {
 			vals[i] = r.Int64N(1_000_000)
@@ -71,9 +72,30 @@ func TestMetricMergeOrderIndependent(t *testing.T) {
 					t.Errorf("n=%d q=%v: merged %v != serial %v", n, q, merged.Quantile(q), whole.Quantile(q))
 				}
 			}
-			if merged.Sum != whole.Sum || merged.Min != whole.Min || merged.Max != whole.Max || merged.Stddev() != whole.Stddev() {
+			if merged.N != whole.N || merged.Sum != whole.Sum || merged.Min != whole.Min || merged.Max != whole.Max || merged.Stddev() != whole.Stddev() {
 				t.Errorf("n=%d: merged summary differs from serial", n)
 			}
+		}
+		// Up to ExactValues the quantiles are exact (nearest rank) and
+		// the stddev is that of the values.
+		sorted := slices.Clone(vals)
+		slices.Sort(sorted)
+		if n <= ExactValues {
+			for _, q := range []float64{0.5, 0.95, 0.99} {
+				if got, want := whole.Quantile(q), float64(sorted[max(0, int(math.Ceil(q*float64(n)))-1)]); got != want {
+					t.Errorf("n=%d q=%v: %v, want exact %v", n, q, got, want)
+				}
+			}
+		}
+		var mean, ss float64
+		for _, v := range vals {
+			mean += float64(v) / float64(n)
+		}
+		for _, v := range vals {
+			ss += (float64(v) - mean) * (float64(v) - mean)
+		}
+		if want := math.Sqrt(ss / float64(n)); math.Abs(whole.Stddev()-want) > 1e-6*max(1, want) {
+			t.Errorf("n=%d: stddev %v, want %v", n, whole.Stddev(), want)
 		}
 	}
 }
@@ -175,12 +197,12 @@ func TestMetricRunsEqualOneByOne(t *testing.T) {
 		}
 	}
 	a.Merge(&b)
-	a.flush()
-	if got, want := a.sk.sketch.GetCount(), ref.GetCount(); got != want {
+	a.big.flush()
+	if got, want := a.big.sk.sketch.GetCount(), ref.GetCount(); got != want {
 		t.Fatalf("count %v, want %v", got, want)
 	}
 	for q := 0.0; q <= 1; q += 0.0005 {
-		got, _ := a.sk.sketch.GetValueAtQuantile(q)
+		got, _ := a.big.sk.sketch.GetValueAtQuantile(q)
 		want, _ := ref.GetValueAtQuantile(q)
 		if got != want {
 			t.Fatalf("q=%v: %v, want %v", q, got, want)

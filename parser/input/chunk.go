@@ -13,6 +13,11 @@ import (
 // variable so tests can split small files).
 var MinChunk int64 = 4 << 20
 
+// MaxChunk bounds a chunk's size: every chunk's aggregate (one entry per
+// statement class it saw) is alive until it is merged, so smaller chunks
+// bound the memory of logs with many classes.
+var MaxChunk int64 = 4 << 20
+
 // Chunk is a byte range of a file that starts at an entry boundary.
 type Chunk struct {
 	Start, End int64 // [Start, End): the reader returns entries starting in it
@@ -64,7 +69,7 @@ func NewPlan(ra io.ReaderAt, size int64, workers int) (*Plan, error) {
 	starts := []int64{0}
 	if workers > 1 && size >= 2*MinChunk {
 		for at := int64(0); ; {
-			at += max(MinChunk, (size-at)/int64(2*workers))
+			at += min(max(MinChunk, (size-at)/int64(2*workers)), max(MinChunk, MaxChunk))
 			if size-at < MinChunk {
 				break
 			}
