@@ -91,14 +91,17 @@ func buildReport(e *env, in *inputFlags, args []string, ro analyzer.ReportOption
 	if err != nil {
 		return nil, err
 	}
+	defer startMemoryGovernor(in.memoryLimit.limit())()
 	agg, inputs, err := ingest(e, args, in, ao)
 	if err != nil {
 		return nil, err
 	}
+	heapProfile("ingest")
 	ro.Tool = analyzer.Tool{Name: "sqlsift", Version: version}
 	ro.Inputs = inputs
 	ro.Filters = filters
 	r := agg.Report(ro)
+	heapProfile("report")
 	var read int64
 	for _, i := range inputs {
 		read += i.Events

@@ -23,6 +23,7 @@ type inputFlags struct {
 	allowEmpty    bool
 	maxQueryBytes int
 	mergeNumbered bool
+	memoryLimit   memoryLimitFlag
 
 	since, until, db, user, host, minTime, grep string
 
@@ -44,6 +45,7 @@ func (f *inputFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.host, "host", "", "only events from this host or IP")
 	fs.StringVar(&f.minTime, "min-time", "", "only events with query time at least this (100ms, 1.5s, or seconds: 0.1)")
 	fs.StringVar(&f.grep, "grep", "", "only classes whose fingerprint matches this regular expression")
+	fs.Var(&f.memoryLimit, "memory-limit", "soft memory target while analysing (e.g. 150MiB, 1GiB; 0: Go's default pacing); the garbage collector works harder near it, and it grows with the live data beyond it")
 	f.n1.register(fs)
 }
 
