@@ -32,6 +32,7 @@ type scratch struct {
 	groups []group
 	idx    []int32
 	fill   []int32
+	grp    []int32 // group of each record
 	keys   []uint64
 	qts    []int64
 	mem    []member
@@ -81,17 +82,29 @@ func (d *Detector) analyze(u *unit) {
 		s.epoch = 1
 	}
 	s.groups = s.groups[:0]
+	s.grp = grow(s.grp, len(recs))
 	for i := range recs {
 		r := &recs[i]
-		ci := r.ci
-		if ci.mark != s.epoch {
-			ci.mark = s.epoch
-			ci.grp = int32(len(s.groups))
-			s.groups = append(s.groups, group{ci: ci, first: int32(i), parent: -1, root: -1})
+		if int(r.ci) >= len(d.loc) {
+			d.growLocal(int(r.ci) + 1)
 		}
-		g := &s.groups[ci.grp]
+		l := &d.loc[r.ci]
+		if l.mark != s.epoch {
+			l.mark = s.epoch
+			l.grp = int32(len(s.groups))
+			s.groups = append(s.groups, group{ci: d.reg.get(r.ci), first: int32(i), parent: -1, root: -1})
+		}
+		s.grp[i] = l.grp
+		g := &s.groups[l.grp]
 		g.k++
 		g.last = int32(i)
+	}
+	// Keys left for later are read for the classes that repeat.
+	for i := range recs {
+		r := &recs[i]
+		if r.flags&flagPending != 0 && s.groups[s.grp[i]].k >= 2 {
+			u.resolveKeys(r, s.groups[s.grp[i]].ci, &d.ks)
+		}
 	}
 	// Record indexes per group (counting sort).
 	s.idx = grow(s.idx, len(recs))
@@ -103,7 +116,7 @@ func (d *Detector) analyze(u *unit) {
 		off += int32(s.groups[i].k)
 	}
 	for i := range recs {
-		g := recs[i].ci.grp
+		g := s.grp[i]
 		s.idx[s.fill[g]] = int32(i)
 		s.fill[g]++
 	}
@@ -173,10 +186,10 @@ func (d *Detector) classify(u *unit, gi int, b boundary) {
 	for _, i := range idx {
 		r := &recs[i]
 		s.keys = append(s.keys, r.key)
-		if r.errno != 0 {
+		if r.flags&flagError != 0 {
 			g.errors++
 		}
-		g.inSum += int64(r.nkeys)
+		g.inSum += u.nkeys(r)
 		if r.has(flagParams) {
 			params++
 		}
@@ -232,28 +245,29 @@ func (d *Detector) findParent(u *unit, gi int) int32 {
 	recs := u.recs
 	for j := g.first - 1; j >= 0; j-- {
 		p := &recs[j]
-		k := p.ci
+		kgi := s.grp[j]
+		kg := &s.groups[kgi]
+		k := kg.ci
 		if k == g.ci || !k.isSelect {
 			continue
 		}
-		if p.rows >= 0 {
-			if p.rows < 2 {
+		if rows := u.rows(p); rows >= 0 {
+			if rows < 2 {
 				continue
 			}
 		} else if k.point {
 			continue
 		}
-		kg := &s.groups[k.grp]
 		if kg.retry || kg.redundant {
 			continue
 		}
-		if kg.k > 1 && d.maxPerWindow(u, gi, int(k.grp)) <= 1 {
+		if kg.k > 1 && d.maxPerWindow(u, gi, int(kgi)) <= 1 {
 			continue // at most one per execution of k: a sibling in the same loop
 		}
-		if rows, ok := d.rowsSum(u, int(k.grp)); ok && int64(g.d) > rows {
+		if rows, ok := d.rowsSum(u, int(kgi)); ok && int64(g.d) > rows {
 			continue // more distinct keys than k ever returned rows
 		}
-		return k.grp
+		return kgi
 	}
 	return -1
 }
@@ -286,7 +300,7 @@ func (d *Detector) rowsSum(u *unit, gi int) (int64, bool) {
 	g := &s.groups[gi]
 	var sum int64
 	for _, i := range s.idx[g.off : g.off+int32(g.k)] {
-		r := u.recs[i].rows
+		r := u.rows(&u.recs[i])
 		if r < 0 {
 			return 0, false
 		}
@@ -368,15 +382,15 @@ func (d *Detector) instance(u *unit, root int32, from, to int32, b boundary) {
 			r := &recs[i]
 			s.keys = append(s.keys, r.key)
 			s.rests = append(s.rests, r.rest)
-			if r.qt < 0 {
+			if qt := u.qt(r); qt < 0 {
 				m.timed = false
 			} else {
-				s.qts = append(s.qts, r.qt)
+				s.qts = append(s.qts, qt)
 			}
-			if !slices.Contains(s.conns, r.conn) {
-				s.conns = append(s.conns, r.conn)
+			if c := u.conn(r); !slices.Contains(s.conns, c) {
+				s.conns = append(s.conns, c)
 			}
-			in += int64(r.nkeys)
+			in += u.nkeys(r)
 			if r.has(flagParams) {
 				params++
 			}
@@ -405,11 +419,12 @@ func (d *Detector) instance(u *unit, root int32, from, to int32, b boundary) {
 			var rows int64
 			known := len(pexecs) > 0
 			for _, i := range pexecs {
-				if recs[i].rows < 0 {
+				r := u.rows(&recs[i])
+				if r < 0 {
 					known = false
 					break
 				}
-				rows += recs[i].rows
+				rows += r
 			}
 			if known {
 				m.rows = rows

@@ -126,13 +126,24 @@ func BenchmarkAnalyze(b *testing.B) {
 // BenchmarkDetector measures the detector alone: Observe over
 // pre-fingerprinted events, then Findings.
 func BenchmarkDetector(b *testing.B) {
-	for _, in := range []struct {
+	inputs := []struct {
 		name string
 		raw  []byte
 	}{
 		{"sysbench", sysbenchLog(200000)},
 		{"n1-fixtures", gunzip(b, slowFixture)},
-	} {
+	}
+	if p := os.Getenv("SQLSIFT_BENCH_LOG"); p != "" {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		inputs = append(inputs, struct {
+			name string
+			raw  []byte
+		}{"file", raw})
+	}
+	for _, in := range inputs {
 		evs := readAll(b, in.raw)
 		classes := make([]analyzer.EventClass, len(evs))
 		fp := fingerprint.New(fingerprint.Options{})

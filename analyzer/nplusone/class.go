@@ -2,6 +2,8 @@ package nplusone
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sqlsift/sqlsift/analyzer"
@@ -31,34 +33,159 @@ const (
 	variantUnderBatched = "under_batched"
 )
 
-// classInfo is what the detector knows about one fingerprint class. It is
-// per detector; Merge maps a later detector's classes onto the earlier one's.
+// classInfo is what the detectors know about one fingerprint class: its
+// shape and what follows from it. It is shared by the detectors of one
+// run (registry) and immutable once ready; per-detector state (the
+// example, analysis scratch) lives in classLocal.
 type classInfo struct {
 	id, fp string
-	shape  fingerprint.Shape
-	role   role
-	tries  uint8 // failed shape parses
+	idx    uint32 // index in the registry: what records store
 
+	// ready publishes the fields below (set once, under mu).
+	ready atomic.Bool
+	mu    sync.Mutex
+	tries uint8 // failed shape parses (under mu)
+
+	shape    fingerprint.Shape // only Kind for classes that are neither SELECTs nor loop children
+	role     role
 	isSelect bool
 	variant  string // for roleChild
 	keyCol   string // the key column the loop most likely varies
 	point    bool   // returns at most one row by its shape (id = ?, COUNT, SELECT 1)
 
-	// The earliest statement of the class (input order), for examples
-	// and rewrites.
-	ex    analyzer.Example
-	exOff int64
-	exSet bool
-
-	// How keys are read per statement (scan* constants).
+	// How keys are read per statement (scan* constants), decided from
+	// the first complete statement (published by scanReady).
+	scanReady atomic.Bool
 	scan      uint8
 	fixedKeys int // key literals outside the IN list
 	perRow    int // literals per VALUES row (INSERT)
+}
 
+// classLocal is one detector's state for a class.
+type classLocal struct {
 	// Analysis scratch: group index of the class in the unit being
 	// analysed, valid while mark equals the detector's epoch.
 	mark uint32
 	grp  int32
+	seen bool
+	// The earliest statement of the class in this detector's input, for
+	// examples and rewrites (nil for classes that never appear in a
+	// finding).
+	ex *classEx
+}
+
+type classEx struct {
+	ex  analyzer.Example
+	off int64
+}
+
+// registry holds the classes of one run. Detectors made by one Factory
+// share it, so each class is parsed once per run whatever -j is; reads
+// do not lock.
+type registry struct {
+	byID  sync.Map // id -> *classInfo
+	mu    sync.Mutex
+	n     uint32
+	pages [regPages]atomic.Pointer[regPage]
+}
+
+const (
+	regPageBits = 10
+	regPages    = 1 << 14 // 16 M classes
+)
+
+type regPage [1 << regPageBits]*classInfo
+
+func newRegistry() *registry { return &registry{} }
+
+// get returns class i. Slots are written before the class is published
+// in byID, and records carry i only after that.
+func (g *registry) get(i uint32) *classInfo {
+	return g.pages[i>>regPageBits].Load()[i&(1<<regPageBits-1)]
+}
+
+// lookup returns the class of id, or nil.
+func (g *registry) lookup(id string) *classInfo {
+	if v, ok := g.byID.Load(id); ok {
+		return v.(*classInfo)
+	}
+	return nil
+}
+
+// intern returns the class of id, creating it.
+func (g *registry) intern(id, fp string) *classInfo {
+	if ci := g.lookup(id); ci != nil {
+		return ci
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if ci := g.lookup(id); ci != nil {
+		return ci
+	}
+	i := g.n
+	if int(i>>regPageBits) >= regPages {
+		panic("nplusone: too many statement classes")
+	}
+	ci := &classInfo{id: id, fp: fp, idx: i}
+	p := g.pages[i>>regPageBits].Load()
+	if p == nil {
+		p = new(regPage)
+		g.pages[i>>regPageBits].Store(p)
+	}
+	p[i&(1<<regPageBits-1)] = ci
+	g.n++
+	g.byID.Store(id, ci)
+	return ci
+}
+
+// adopt returns g's class for o (a class of another registry), copying
+// what o knows.
+func (g *registry) adopt(o *classInfo) *classInfo {
+	ci := g.intern(o.id, o.fp)
+	if !ci.ready.Load() && o.ready.Load() {
+		ci.mu.Lock()
+		if !ci.ready.Load() {
+			ci.shape, ci.role, ci.isSelect, ci.variant, ci.keyCol, ci.point = o.shape, o.role, o.isSelect, o.variant, o.keyCol, o.point
+			ci.ready.Store(true)
+		}
+		ci.mu.Unlock()
+	}
+	if !ci.scanReady.Load() && o.scanReady.Load() {
+		ci.mu.Lock()
+		if !ci.scanReady.Load() {
+			ci.scan, ci.fixedKeys, ci.perRow = o.scan, o.fixedKeys, o.perRow
+			ci.scanReady.Store(true)
+		}
+		ci.mu.Unlock()
+	}
+	return ci
+}
+
+// classByID returns class id and its example as this detector knows them
+// (nil: never seen).
+func (d *Detector) classByID(id string) (*classInfo, *classEx) {
+	ci := d.reg.lookup(id)
+	if ci == nil || int(ci.idx) >= len(d.loc) || !d.loc[ci.idx].seen {
+		return nil, nil
+	}
+	return ci, d.loc[ci.idx].ex
+}
+
+// roleOf is ci's role, roleUnknown while its shape is not known.
+func (ci *classInfo) roleOf() role {
+	if ci.ready.Load() {
+		return ci.role
+	}
+	return roleUnknown
+}
+
+// exampled reports whether the class can appear in a finding (and needs
+// an example): SELECTs and loop children, or not known yet.
+func (ci *classInfo) exampled() bool {
+	if !ci.ready.Load() {
+		return true
+	}
+	return ci.isSelect || ci.role == roleChild
 }
 
 // maxShapeTries bounds the full parses spent on a class whose statements
@@ -106,6 +233,9 @@ func (ci *classInfo) setShape(sh fingerprint.Shape) {
 		ci.role = roleNoise
 	}
 	ci.keyCol = mainKey(sh.KeyCols)
+	if ci.role != roleChild && !ci.isSelect {
+		ci.shape = fingerprint.Shape{Kind: sh.Kind} // the rest is never read: no memory per class
+	}
 }
 
 // mainKey prefers id and *_id columns: loops walk keys.
@@ -182,21 +312,17 @@ func columnLink(parent, child *classInfo) (k linkKind, parentCol, childCol strin
 	return linkUnknown, "", key, false
 }
 
-// setExample keeps ev as the class's example when none is kept yet (a
-// detector sees its input in order).
-func (ci *classInfo) setExample(ev *parser.Event) {
-	if ci.exSet {
-		return
-	}
-	ci.exSet = true
-	ci.exOff = ev.Pos.Offset
-	ci.ex = analyzer.Example{
+// newExample copies ev as a class example.
+func newExample(ev *parser.Event) *classEx {
+	x := &classEx{off: ev.Pos.Offset}
+	x.ex = analyzer.Example{
 		Query: string(ev.Query), Truncated: ev.Truncated, File: ev.Pos.File, Line: ev.Pos.Line,
 		QueryTime: float64(ev.QueryTime) / 1e6, DB: ev.DB, ConnID: ev.ConnID,
 	}
 	if ev.Has&parser.HasStart != 0 {
-		ci.ex.Time = ev.Start.UTC().Format(time.RFC3339Nano)
+		x.ex.Time = ev.Start.UTC().Format(time.RFC3339Nano)
 	}
+	return x
 }
 
 // Key reading modes of a loop-child class.
@@ -212,6 +338,12 @@ const (
 // The decision depends on the statement's structure only, so every
 // detector (chunk) takes the same.
 func (ci *classInfo) decideScan(q []byte, literals int, ks *fingerprint.KeyScan) {
+	ci.mu.Lock()
+	defer ci.mu.Unlock()
+	if ci.scanReady.Load() {
+		return
+	}
+	defer ci.scanReady.Store(true)
 	fingerprint.ScanKeys(q, &ci.shape, ks)
 	ci.scan = scanEach
 	if ks.Keys != literals || ks.Rest != 0 || ks.Params || ks.Keys == 0 {

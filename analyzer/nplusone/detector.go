@@ -30,12 +30,13 @@ import (
 type Detector struct {
 	cfg Config
 
-	classes map[string]*classInfo
-	conns   map[uint64]*conn
-	keyed   map[string]*unit // open units keyed by request id
-	early   map[string]bool  // keys seen while early (may continue an earlier chunk)
-	kheads  []*unit          // keyed units that may continue an earlier chunk's
-	heads   []*head          // connection heads, in order of creation
+	reg    *registry    // classes, shared by the detectors of one Factory
+	loc    []classLocal // this detector's per-class state, by class index
+	conns  map[uint64]*conn
+	keyed  map[string]*unit // open units keyed by request id
+	early  map[string]bool  // keys seen while early (may continue an earlier chunk)
+	kheads []*unit          // keyed units that may continue an earlier chunk's
+	heads  []*head          // connection heads, in order of creation
 
 	file, firstFile string
 	hasFile         bool
@@ -47,8 +48,9 @@ type Detector struct {
 
 	tags   []fingerprint.Tag
 	ks     fingerprint.KeyScan
-	tcache [4]tagEntry // recent comments and what they say
-	ccache [64]*conn   // recent connections by id (skips the map)
+	oks    fingerprint.KeyScan // the observed statement's keys
+	tcache [4]tagEntry         // recent comments and what they say
+	ccache [64]*conn           // recent connections by id (skips the map)
 	// idCache maps the address of an EventClass.ID string to its class.
 	idCache [512]struct {
 		p  *byte
@@ -92,14 +94,40 @@ type conn struct {
 // detector up to the first boundary whose effect is known.
 type head struct {
 	conn uint64
-	buf  unit // records and key texts
+	buf  unit      // records and key texts
+	aux  []headAux // per record: what the replay needs beyond the unit's record
 	tags []headTags
 	end  headEnd
 	endB boundary // headSplit: the boundary (certain whatever the state)
 	// The event that ended the head (headSession, headQuit, headKeyed):
 	// its label is computed on replay, with the full state.
-	endRec  rec
+	endRec  obs
 	endUnit *unit // headKeyed: the unit the keyed statement went to
+}
+
+// headAux is what a head record's replay needs beyond a unit's record.
+type headAux struct {
+	clock int64
+	ctx   uint64
+}
+
+// add appends r to the head (in input order: a head is one connection's).
+func (h *head) add(r *obs) {
+	h.buf.push(r)
+	h.aux = append(h.aux, headAux{clock: r.clock, ctx: r.ctx})
+	if len(h.buf.recs) >= 2*maxHeadStatements {
+		h.buf.dropped += int64(len(h.buf.recs) - maxHeadStatements)
+		h.buf.recs, h.aux = h.buf.recs[:maxHeadStatements], h.aux[:maxHeadStatements]
+		h.buf.compact()
+	}
+}
+
+// replay returns head record i as it was observed.
+func (h *head) replay(d *Detector, i int) obs {
+	r := &h.buf.recs[i]
+	o := h.buf.obsOf(r, d.reg.get(r.ci))
+	o.clock, o.ctx = h.aux[i].clock, h.aux[i].ctx
+	return o
 }
 
 // headTags are the comment tags of one head record (for attribution).
@@ -120,9 +148,13 @@ const (
 
 // New returns a Detector with cfg (zero fields take the defaults).
 func New(cfg Config) *Detector {
+	return newDetector(cfg.withDefaults(), newRegistry())
+}
+
+func newDetector(cfg Config, reg *registry) *Detector {
 	return &Detector{
-		cfg:     cfg.withDefaults(),
-		classes: map[string]*classInfo{},
+		cfg:     cfg,
+		reg:     reg,
 		conns:   map[uint64]*conn{},
 		keyed:   map[string]*unit{},
 		agg:     map[string]*findingAgg{},
@@ -134,9 +166,13 @@ func New(cfg Config) *Detector {
 	}
 }
 
-// Factory returns a constructor for analyzer.Options.NewDetector.
+// Factory returns a constructor for analyzer.Options.NewDetector. Its
+// detectors share one class registry (safe for concurrent use): each
+// class is parsed once per run, whatever the number of -j chunks.
 func Factory(cfg Config) func() analyzer.Detector {
-	return func() analyzer.Detector { return New(cfg) }
+	cfg = cfg.withDefaults()
+	reg := newRegistry()
+	return func() analyzer.Detector { return newDetector(cfg, reg) }
 }
 
 const sweepEvery = 1024
@@ -227,8 +263,11 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 		return // filtered out, or not a statement
 	}
 	ci := d.class(cls, ev)
-	r := rec{ci: ci, conn: ev.ConnID, clock: before, qt: -1, rows: -1, off: ev.Pos.Offset,
-		line: int32(ev.Pos.Line), errno: ev.Errno, key: cls.LiteralHash, text: -1}
+	r := obs{ci: ci, conn: ev.ConnID, clock: before, qt: -1, rows: -1, off: ev.Pos.Offset,
+		line: int32(ev.Pos.Line), key: cls.LiteralHash}
+	if ev.Errno != 0 {
+		r.flags |= flagError
+	}
 	if timed {
 		r.start, r.end = start, end
 		r.flags |= flagTime
@@ -242,13 +281,12 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 	if ev.Has&parser.HasRowsSent != 0 {
 		r.rows = ev.RowsSent
 	}
-	var q []byte
-	switch {
+	switch rl := ci.roleOf(); {
 	case ev.Kind == parser.KindAdmin || ev.Kind == parser.KindUse:
 		r.flags |= flagNoise
-	case ci.role == roleNoise || ci.role == roleUnknown:
+	case rl == roleNoise || rl == roleUnknown:
 		r.flags |= flagNoise
-	case ci.role == roleTx:
+	case rl == roleTx:
 		switch ci.shape.Kind {
 		case fingerprint.ShapeBegin:
 			r.flags |= flagBegin
@@ -263,48 +301,44 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 				r.flags |= flagCommit
 			}
 		}
-	case ci.role == roleChild && !ev.Truncated:
-		q = ev.Query
-		if ci.scan == scanUndecided {
+	case rl == roleChild && !ev.Truncated:
+		if !ci.scanReady.Load() {
 			ci.decideScan(ev.Query, cls.Literals, &d.ks)
 		}
 		if ci.scan == scanLiterals {
 			// Every literal is a key: the fingerprint's literal hash is
 			// the key hash, and the text is kept to read the keys only if
 			// this loop becomes a finding's example.
-			r.key = cls.LiteralHash
-			r.flags |= flagScanned | flagText
+			r.flags |= flagText
 			if ci.variant == variantInsert {
-				r.nkeys = int32(cls.Literals / ci.perRow)
+				r.nkeys = int64(cls.Literals / ci.perRow)
 			} else if ci.shape.InCol != "" {
-				r.nkeys = int32(cls.Literals - ci.fixedKeys)
+				r.nkeys = int64(cls.Literals - ci.fixedKeys)
 			}
-			if len(q) <= maxRowText {
-				r.spans[0] = [2]uint16{0, uint16(len(q))}
-				r.nspan = 1
+			if len(ev.Query) <= maxRowText {
+				r.q = ev.Query
 			}
 			break
 		}
-		fingerprint.ScanKeys(ev.Query, &ci.shape, &d.ks)
-		ks := &d.ks
+		if len(ev.Query) <= maxRowText {
+			// Most statements of a class run once per unit: keep the
+			// statement and read its keys only if the class repeats.
+			r.flags |= flagText | flagLazy | flagPending
+			r.q = ev.Query
+			break
+		}
+		ks := &d.oks // not d.ks: the unit rules may read other keys before r is kept
+		fingerprint.ScanKeys(ev.Query, &ci.shape, ks)
 		r.key, r.rest = ks.Hash, ks.Rest
-		r.flags |= flagScanned
 		if ks.Params {
 			r.flags |= flagParams
 		}
 		if ci.variant == variantInsert {
-			r.nkeys = int32(ks.Rows)
+			r.nkeys = int64(ks.Rows)
 		} else {
-			r.nkeys = int32(ks.InKeys)
+			r.nkeys = int64(ks.InKeys)
 		}
-		for i := 0; i < ks.NSpans; i++ {
-			if ks.Spans[i][1] > 0xffff {
-				break
-			}
-			r.spans[i] = [2]uint16{uint16(ks.Spans[i][0]), uint16(ks.Spans[i][1])}
-			r.scol[i] = ks.SpanCol[i]
-			r.nspan++
-		}
+		r.q, r.ks = ev.Query, ks
 	}
 
 	if !r.has(flagNoise) {
@@ -331,10 +365,10 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 	}
 	if key != "" {
 		r.flags |= flagKeyed
-		d.keyedEvent(ev.ConnID, key, kb, &r, q, attrs)
+		d.keyedEvent(ev.ConnID, key, kb, &r, attrs)
 		return
 	}
-	d.unkeyedEvent(ev.ConnID, &r, q, attrs)
+	d.unkeyedEvent(ev.ConnID, &r, attrs)
 }
 
 var (
@@ -430,35 +464,69 @@ func (d *Detector) earlySpan() int64 {
 	return int64((2*c.Skew + max(c.GapCap, c.RequestIdle) + c.Window) / time.Microsecond)
 }
 
-// class returns the detector's info for cls, computing the shape from the
-// first complete statement of the class.
+// class returns the class of cls, computing the shape from the first
+// complete statement of the class, and notes the class's first statement
+// in this detector as its example.
 func (d *Detector) class(cls *analyzer.EventClass, ev *parser.Event) *classInfo {
 	// The Aggregator passes the same ID string for every event of a
 	// class: a direct-mapped cache on its address skips hashing the ID.
 	p := unsafe.StringData(cls.ID)
 	slot := &d.idCache[(uintptr(unsafe.Pointer(p))>>4)%uintptr(len(d.idCache))]
-	if slot.p == p && slot.ci != nil && slot.ci.id == cls.ID {
-		ci := slot.ci
-		if ci.role != roleUnknown {
-			return ci
-		}
+	if slot.p == p && slot.ci != nil && slot.ci.id == cls.ID && slot.ci.ready.Load() {
+		return slot.ci
 	}
-	ci := d.classes[cls.ID]
-	if ci == nil {
-		ci = &classInfo{id: cls.ID, fp: cls.Fingerprint}
-		d.classes[cls.ID] = ci
-		ci.setExample(ev)
+	ci := d.reg.intern(cls.ID, cls.Fingerprint)
+	l := d.local(ci.idx)
+	if !l.seen {
+		l.seen = true
+		if ci.exampled() {
+			l.ex = newExample(ev)
+		}
 	}
 	slot.p, slot.ci = p, ci
-	if ci.role == roleUnknown && !ev.Truncated && ci.tries < maxShapeTries && ev.Kind != parser.KindAdmin {
-		sh, err := fingerprint.ShapeOf(string(ev.Query))
-		if err == nil {
-			ci.setShape(sh)
-		} else if ci.tries++; ci.tries == maxShapeTries {
-			ci.fallbackRole()
-		}
+	if !ci.ready.Load() && !ev.Truncated && ev.Kind != parser.KindAdmin {
+		ci.resolve(ev.Query)
 	}
 	return ci
+}
+
+// local returns this detector's state of class i.
+func (d *Detector) local(i uint32) *classLocal {
+	if int(i) >= len(d.loc) {
+		d.growLocal(int(i) + 1)
+	}
+	return &d.loc[i]
+}
+
+func (d *Detector) growLocal(n int) {
+	if n <= len(d.loc) {
+		return
+	}
+	if n <= cap(d.loc) {
+		d.loc = d.loc[:n]
+		return
+	}
+	l := make([]classLocal, n, max(n, 2*cap(d.loc), 64))
+	copy(l, d.loc)
+	d.loc = l
+}
+
+// resolve parses q (a complete statement of the class) for its shape;
+// after maxShapeTries failures the class is classified by its first word.
+func (ci *classInfo) resolve(q []byte) {
+	ci.mu.Lock()
+	defer ci.mu.Unlock()
+	if ci.ready.Load() || ci.tries >= maxShapeTries {
+		return
+	}
+	sh, err := fingerprint.ShapeOf(string(q))
+	if err == nil {
+		ci.setShape(sh)
+		ci.ready.Store(true)
+	} else if ci.tries++; ci.tries == maxShapeTries {
+		ci.fallbackRole()
+		ci.ready.Store(true)
+	}
 }
 
 // fallbackRole classifies a class TiDB cannot parse by its first word:
@@ -541,8 +609,8 @@ func (d *Detector) newUnit() *unit {
 	if n := len(d.pool); n > 0 {
 		u = d.pool[n-1]
 		d.pool = d.pool[:n-1]
-		recs, text := u.recs[:0], u.text[:0]
-		*u = unit{recs: recs, text: text}
+		recs, text, wide := u.recs[:0], u.text[:0], u.wide[:0]
+		*u = unit{recs: recs, text: text, wide: wide}
 	} else {
 		u = &unit{}
 	}
@@ -588,7 +656,7 @@ func (d *Detector) dropConn(id uint64) {
 
 // getConn returns the connection's state; a connection first seen here
 // starts in head mode unless its earlier state cannot matter any more.
-func (d *Detector) getConn(id uint64, r *rec) *conn {
+func (d *Detector) getConn(id uint64, r *obs) *conn {
 	c := d.getConnState(id)
 	if c != nil {
 		return c
@@ -606,7 +674,7 @@ func (d *Detector) getConn(id uint64, r *rec) *conn {
 // state from an earlier chunk: only while the detector is early (after
 // that, any earlier unit is idle-closed for sure, given the Skew bound on
 // the input's disorder).
-func (d *Detector) mayHaveState(r *rec) bool {
+func (d *Detector) mayHaveState(r *obs) bool {
 	if r == nil || !r.has(flagTime) {
 		return d.isEarly
 	}
@@ -641,7 +709,7 @@ func (d *Detector) sessionSplit(id uint64, clock, at int64, timed, quit bool) {
 		if quit {
 			c.head.end = headQuit
 		}
-		c.head.endRec = rec{clock: clock}
+		c.head.endRec = obs{clock: clock}
 		c.head = nil
 	} else {
 		d.detach(c, d.sessionReason(c, clock))
@@ -660,7 +728,7 @@ func (d *Detector) sessionSplit(id uint64, clock, at int64, timed, quit bool) {
 // startLabel is how the unit r opens is labelled when the previous one
 // ended on b: after an idle connection, as after an unknown one (bNone),
 // since a sweep may have forgotten the connection before r arrived.
-func (d *Detector) startLabel(c *conn, r *rec, b boundary) boundary {
+func (d *Detector) startLabel(c *conn, r *obs, b boundary) boundary {
 	if d.idle(c, r.clock) {
 		return bNone
 	}
@@ -684,7 +752,7 @@ func (d *Detector) idle(c *conn, clock int64) bool {
 }
 
 // keyedReason labels the end of a connection's unit at a keyed statement.
-func (d *Detector) keyedReason(c *conn, r *rec) boundary {
+func (d *Detector) keyedReason(c *conn, r *obs) boundary {
 	if c.cur == nil {
 		return bContext
 	}
@@ -720,7 +788,7 @@ func (d *Detector) finish(u *unit) {
 }
 
 // keyedEvent adds a statement that carries a request key.
-func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r *rec, q []byte, tags []fingerprint.Tag) {
+func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r *obs, tags []fingerprint.Tag) {
 	u := d.keyed[key]
 	if u != nil && !d.keyedContinues(u, r, r.clock) {
 		d.keyedClose(u)
@@ -729,7 +797,7 @@ func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r *rec, q []by
 	if u == nil {
 		u = d.newUnit()
 		u.key, u.keyKind, u.startB = key, kb, kb
-		u.firstKeyed = *r
+		u.firstKeyed = d.stored(r)
 		if r.has(flagTime) {
 			u.win = d.win(r.start)
 		}
@@ -746,7 +814,7 @@ func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r *rec, q []by
 		u.attrs = attribution(tags)
 	}
 	if !r.has(flagNoise) {
-		u.add(r, q, d.cfg.MaxUnitStatements)
+		u.add(r, d.cfg.MaxUnitStatements)
 	}
 	if r.has(flagTime) {
 		u.lastEnd, u.hasLast = r.end, true
@@ -758,12 +826,12 @@ func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r *rec, q []by
 		d.putConn(id, c)
 		if d.mayHaveState(r) {
 			// The earlier unit of this connection (if any) ends here.
-			h := &head{conn: id, end: headKeyed, endRec: *r, endUnit: u}
+			h := &head{conn: id, end: headKeyed, endRec: d.stored(r), endUnit: u}
 			d.heads = append(d.heads, h)
 		}
 	}
 	if c.head != nil {
-		c.head.end, c.head.endRec, c.head.endUnit = headKeyed, *r, u
+		c.head.end, c.head.endRec, c.head.endUnit = headKeyed, d.stored(r), u
 		c.head = nil
 	}
 	if c.cur.resolve() != u {
@@ -778,7 +846,7 @@ func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r *rec, q []by
 
 // keyedContinues reports whether r (keyed) belongs to the open keyed unit
 // u: same window, not idle longer than RequestIdle.
-func (d *Detector) keyedContinues(u *unit, r *rec, clock int64) bool {
+func (d *Detector) keyedContinues(u *unit, r *obs, clock int64) bool {
 	if !u.hasLast || !r.has(flagTime) {
 		return true
 	}
@@ -797,7 +865,7 @@ func (d *Detector) keyedClose(u *unit) {
 
 // setLast records r as the connection's latest statement (win is its
 // window index).
-func (c *conn) setLast(r *rec, win int64) {
+func (c *conn) setLast(r *obs, win int64) {
 	if r.has(flagTime) {
 		c.lastEnd, c.lastWin, c.hasLast = r.end, win, true
 		c.lastCoarse = r.has(flagCoarse)
@@ -806,7 +874,7 @@ func (c *conn) setLast(r *rec, win int64) {
 
 // unkeyedEvent adds a statement without a request key to its
 // connection's unit.
-func (d *Detector) unkeyedEvent(id uint64, r *rec, q []byte, tags []fingerprint.Tag) {
+func (d *Detector) unkeyedEvent(id uint64, r *obs, tags []fingerprint.Tag) {
 	c := d.getConn(id, r)
 	if c.head != nil {
 		if d.knownSplit(c, r) {
@@ -818,7 +886,7 @@ func (d *Detector) unkeyedEvent(id uint64, r *rec, q []byte, tags []fingerprint.
 		} else {
 			// Unknown effect: keep it for the replay.
 			h := c.head
-			h.buf.add(r, q, maxHeadStatements)
+			h.add(r)
 			if tags != nil && r.ctx != 0 {
 				h.tags = append(h.tags, headTags{i: len(h.buf.recs) - 1, tags: attribution(tags)})
 			}
@@ -826,7 +894,7 @@ func (d *Detector) unkeyedEvent(id uint64, r *rec, q []byte, tags []fingerprint.
 			return
 		}
 	}
-	d.step(c, r, q, tags)
+	d.step(c, r, tags)
 }
 
 // maxHeadStatements is a safety cap on a head (a connection that shows no
@@ -834,14 +902,14 @@ func (d *Detector) unkeyedEvent(id uint64, r *rec, q []byte, tags []fingerprint.
 const maxHeadStatements = 1 << 20
 
 // note updates what head mode knows of a connection.
-func (c *conn) note(r *rec, win int64) {
+func (c *conn) note(r *obs, win int64) {
 	c.setLast(r, win)
 	c.afterCommit = r.has(flagCommit)
 }
 
 // knownSplit reports whether r starts a new unit whatever the state
 // before this detector was (head mode).
-func (d *Detector) knownSplit(c *conn, r *rec) bool {
+func (d *Detector) knownSplit(c *conn, r *obs) bool {
 	if !c.hasLast {
 		return false
 	}
@@ -860,7 +928,7 @@ func (d *Detector) knownSplit(c *conn, r *rec) bool {
 }
 
 // splitKind names the boundary knownSplit found, in split's order.
-func (d *Detector) splitKind(c *conn, r *rec) boundary {
+func (d *Detector) splitKind(c *conn, r *obs) boundary {
 	if d.idle(c, r.clock) {
 		return bGap
 	}
@@ -877,7 +945,7 @@ func (d *Detector) splitKind(c *conn, r *rec) boundary {
 
 // step is the full state machine for an unkeyed statement (normal mode,
 // and replays of heads).
-func (d *Detector) step(c *conn, r *rec, q []byte, tags []fingerprint.Tag) {
+func (d *Detector) step(c *conn, r *obs, tags []fingerprint.Tag) {
 	if c.cur != nil && c.cur.resolve() == nil {
 		c.cur = nil
 	}
@@ -900,7 +968,7 @@ func (d *Detector) step(c *conn, r *rec, q []byte, tags []fingerprint.Tag) {
 	}
 	u := c.cur.resolve()
 	if !r.has(flagNoise) {
-		u.add(r, q, d.cfg.MaxUnitStatements)
+		u.add(r, d.cfg.MaxUnitStatements)
 	}
 	if r.ctx != 0 {
 		c.ctx = r.ctx
@@ -919,7 +987,7 @@ func (d *Detector) step(c *conn, r *rec, q []byte, tags []fingerprint.Tag) {
 // split decides whether r starts a new unit on c, and why. Rules whose
 // outcome head mode can know come first (window, idle, long gap, COMMIT),
 // so that both agree on the label.
-func (d *Detector) split(c *conn, r *rec) (bool, boundary) {
+func (d *Detector) split(c *conn, r *obs) (bool, boundary) {
 	if d.idle(c, r.clock) {
 		return true, bGap // first: sweeps apply this rule early
 	}
@@ -954,7 +1022,7 @@ func (d *Detector) split(c *conn, r *rec) (bool, boundary) {
 }
 
 // gapFloor is the smallest idle gap that can end a unit.
-func (d *Detector) gapFloor(c *conn, r *rec) int64 {
+func (d *Detector) gapFloor(c *conn, r *obs) int64 {
 	if r.has(flagCoarse) || c.lastCoarse {
 		return int64(d.cfg.CoarseGapFloor / time.Microsecond)
 	}
@@ -962,7 +1030,7 @@ func (d *Detector) gapFloor(c *conn, r *rec) int64 {
 }
 
 // gapThreshold is max(floor, GapFactor × median gap of the unit), capped.
-func (d *Detector) gapThreshold(c *conn, r *rec) int64 {
+func (d *Detector) gapThreshold(c *conn, r *obs) int64 {
 	t := d.gapFloor(c, r)
 	n := min(c.ngaps, len(c.gaps))
 	if n >= 4 {
@@ -986,7 +1054,7 @@ func sortInts(a []int64) {
 
 // retryOf reports whether r repeats a statement of the transaction the
 // connection just rolled back (a retry continues the unit).
-func (d *Detector) retryOf(c *conn, r *rec) bool {
+func (d *Detector) retryOf(c *conn, r *obs) bool {
 	u := c.cur.resolve()
 	if u == nil {
 		return false
@@ -994,7 +1062,7 @@ func (d *Detector) retryOf(c *conn, r *rec) bool {
 	seen, passed := 0, false
 	for i := len(u.recs) - 1; i >= 0 && seen < 256; i-- {
 		x := &u.recs[i]
-		if x.conn != c.id {
+		if u.conn(x) != c.id {
 			continue
 		}
 		seen++
@@ -1005,11 +1073,43 @@ func (d *Detector) retryOf(c *conn, r *rec) bool {
 		if x.has(flagBegin) {
 			return false
 		}
-		if x.ci == r.ci && x.key == r.key {
+		if x.ci == r.ci.idx && d.recKey(u, x) == d.obsKey(r) {
 			return true
 		}
 	}
 	return false
+}
+
+// stored is a copy of r to keep beyond this event: its key read, without
+// the reader's bytes.
+func (d *Detector) stored(r *obs) obs {
+	o := *r
+	if o.flags&flagPending != 0 {
+		o.key = d.obsKey(r)
+		o.flags &^= flagPending
+	}
+	o.q, o.enc, o.ks = nil, nil, nil
+	return o
+}
+
+// recKey is the key hash of x, a record of u.
+func (d *Detector) recKey(u *unit, x *rec) uint64 {
+	u.resolveKeys(x, d.reg.get(x.ci), &d.ks)
+	return x.key
+}
+
+// obsKey is the key hash of r, reading its keys if they were left for
+// later.
+func (d *Detector) obsKey(r *obs) uint64 {
+	if r.flags&flagPending != 0 {
+		q := r.q
+		if q == nil && len(r.enc) >= 4 {
+			q = r.enc[4:]
+		}
+		fingerprint.ScanKeys(q, &r.ci.shape, &d.ks)
+		return d.ks.Hash
+	}
+	return r.key
 }
 
 // sweep forgets idle connections and closes idle keyed units at clock.

@@ -23,33 +23,45 @@ func (d *Detector) Merge(other analyzer.Detector) {
 	d.merging = true
 	defer func() { d.merging = false }()
 
-	// One classInfo per class: map n's onto d's.
-	cmap := map[*classInfo]*classInfo{}
-	for id, nci := range n.classes {
-		dci := d.classes[id]
-		if dci == nil {
-			nci.mark = 0
-			d.classes[id] = nci
+	// Classes: detectors of one Factory share the registry, so records
+	// mean the same class in both; otherwise n's are mapped onto d's.
+	var cmap []uint32
+	if n.reg != d.reg {
+		n.reg.mu.Lock()
+		cmap = make([]uint32, n.reg.n)
+		n.reg.mu.Unlock()
+		for i := range cmap {
+			cmap[i] = d.reg.adopt(n.reg.get(uint32(i))).idx
+		}
+	}
+	for i := range n.loc {
+		nl := &n.loc[i]
+		if !nl.seen {
 			continue
 		}
-		cmap[nci] = dci
-		if dci.role == roleUnknown && nci.role != roleUnknown {
-			dci.shape, dci.role, dci.isSelect, dci.variant, dci.keyCol, dci.point = nci.shape, nci.role, nci.isSelect, nci.variant, nci.keyCol, nci.point
+		di := uint32(i)
+		if cmap != nil {
+			di = cmap[i]
 		}
-		if nci.exSet && (!dci.exSet || d.earlierPos(nci.ex.File, nci.exOff, dci.ex.File, dci.exOff, n)) {
-			dci.ex, dci.exOff, dci.exSet = nci.ex, nci.exOff, true
+		dl := d.local(di)
+		dl.seen = true
+		if nl.ex != nil && (dl.ex == nil || d.earlierPos(nl.ex.ex.File, nl.ex.off, dl.ex.ex.File, dl.ex.off, n)) {
+			dl.ex = nl.ex
 		}
 	}
 	remapped := map[*unit]bool{}
 	remap := func(u *unit) {
-		if u == nil || remapped[u] || len(cmap) == 0 {
+		if u == nil || remapped[u] || cmap == nil {
 			return
 		}
 		remapped[u] = true
 		for i := range u.recs {
-			if m := cmap[u.recs[i].ci]; m != nil {
-				u.recs[i].ci = m
-			}
+			u.recs[i].ci = cmap[u.recs[i].ci]
+		}
+	}
+	remapObs := func(r *obs) {
+		if cmap != nil && r.ci != nil {
+			r.ci = d.reg.get(cmap[r.ci.idx])
 		}
 	}
 
@@ -73,7 +85,7 @@ func (d *Detector) Merge(other analyzer.Detector) {
 	if hadClock && n.hasClock && base > n.first+int64(d.cfg.Skew/time.Microsecond) {
 		d.approx = true // more disorder than Skew: stitching may be inexact
 	}
-	clock := func(r *rec) {
+	clock := func(r *obs) {
 		if hadClock && base > r.clock {
 			r.clock = base
 		}
@@ -86,9 +98,7 @@ func (d *Detector) Merge(other analyzer.Detector) {
 		cur := d.keyed[h.key]
 		first := h.firstKeyed
 		clock(&first)
-		if m := cmap[first.ci]; m != nil {
-			first.ci = m
-		}
+		remapObs(&first)
 		if cur != nil && d.keyedContinues(cur, &first, first.clock) {
 			cur.absorb(h, d.cfg.MaxUnitStatements)
 			if h.hasLast {
@@ -123,12 +133,8 @@ func (d *Detector) Merge(other analyzer.Detector) {
 		}
 		ti := 0
 		for i := range h.buf.recs {
-			r := h.buf.recs[i]
+			r := h.replay(d, i)
 			clock(&r)
-			var q []byte
-			if r.text >= 0 {
-				q = h.buf.text[r.text:]
-			}
 			var tags []fingerprint.Tag
 			for ti < len(h.tags) && h.tags[ti].i < i {
 				ti++
@@ -136,13 +142,11 @@ func (d *Detector) Merge(other analyzer.Detector) {
 			if ti < len(h.tags) && h.tags[ti].i == i {
 				tags = h.tags[ti].tags
 			}
-			d.step(c, &r, q, tags)
+			d.step(c, &r, tags)
 		}
 		end := h.endRec
 		clock(&end)
-		if m := cmap[end.ci]; m != nil {
-			end.ci = m
-		}
+		remapObs(&end)
 		switch h.end {
 		case headSplit:
 			d.detach(c, h.endB)

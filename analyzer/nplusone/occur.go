@@ -9,7 +9,7 @@ func (d *Detector) loopFinding(u *unit, root, from, to int32, b boundary) {
 	o := occurrence{kind: KindNPlusOne, b: b, rootRows: -1, kids: d.scr.kids[:0]}
 	if from >= 0 {
 		o.parent = s.groups[root].ci
-		o.rootRows = recs[from].rows
+		o.rootRows = u.rows(&recs[from])
 	}
 	first, last := int32(-1), int32(-1)
 	if from >= 0 {
@@ -63,7 +63,7 @@ func (d *Detector) loopFinding(u *unit, root, from, to int32, b boundary) {
 		}
 		if g.ci.variant == variantWrite || g.ci.variant == variantInsert {
 			for i := int32(0); i < m.first; i++ {
-				if recs[i].has(flagBegin) && recs[i].conn == recs[m.first].conn {
+				if recs[i].flags&flagBegin != 0 && u.conn(&recs[i]) == u.conn(&recs[m.first]) {
 					o.writeInTx = true
 					break
 				}
@@ -86,9 +86,9 @@ func (d *Detector) loopFinding(u *unit, root, from, to int32, b boundary) {
 	}
 	fr, lr := &recs[first], &recs[last]
 	if fr.has(flagTime) && lr.has(flagTime) {
-		o.first, o.last, o.hasTime = fr.start, lr.end, true
+		o.first, o.last, o.hasTime = fr.start, u.end(lr), true
 	}
-	o.ex = example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: fr.conn, t: fr.start, hasT: fr.has(flagTime), count: o.repeats}
+	o.ex = example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: u.conn(fr), t: fr.start, hasT: fr.has(flagTime), count: o.repeats}
 	d.scr.kids = o.kids
 	d.record(u, &o, true, from, to)
 }
@@ -117,7 +117,7 @@ func (d *Detector) capture(u *unit, from, to int32) *sugInput {
 		limit := min(len(execs), 4*maxSugKeys)
 		ks := make([]keyed, limit)
 		for i := range ks {
-			ks[i].texts, ks[i].cols = u.keys(&recs[execs[i]], &d.ks)
+			ks[i].texts, ks[i].cols = u.keys(&recs[execs[i]], &g.ci.shape, &d.ks)
 		}
 		if g.ci.variant == variantInsert {
 			for _, k := range ks {
@@ -180,18 +180,18 @@ func (d *Detector) retryFinding(u *unit, gi int, b boundary) {
 	o.kids = append(d.scr.kids[:0], occChild{ci: g.ci, depth: 1, k: int64(g.k)})
 	// The failed attempts are the waste: all but the last.
 	for _, i := range idx[:len(idx)-1] {
-		if recs[i].qt > 0 {
-			o.waste += recs[i].qt
-			o.db += recs[i].qt
+		if qt := u.qt(&recs[i]); qt > 0 {
+			o.waste += qt
+			o.db += qt
 		}
 	}
 	o.rt = int64(g.k - 1)
 	o.waste += o.rt * d.cfg.rttMicros()
 	fr, lr := &recs[idx[0]], &recs[idx[len(idx)-1]]
 	if fr.has(flagTime) && lr.has(flagTime) {
-		o.first, o.last, o.hasTime = fr.start, lr.end, true
+		o.first, o.last, o.hasTime = fr.start, u.end(lr), true
 	}
-	o.ex = example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: fr.conn, t: fr.start, hasT: fr.has(flagTime), count: int64(g.k)}
+	o.ex = example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: u.conn(fr), t: fr.start, hasT: fr.has(flagTime), count: int64(g.k)}
 	d.record(u, &o, false, 0, 0)
 }
 
@@ -210,8 +210,8 @@ func (d *Detector) redundantFinding(u *unit, gi int, b boundary) {
 	avoid := int64(g.k - g.d)
 	var sum, n int64
 	for _, i := range idx {
-		if recs[i].qt >= 0 {
-			sum += recs[i].qt
+		if qt := u.qt(&recs[i]); qt >= 0 {
+			sum += qt
 			n++
 		}
 	}
@@ -224,8 +224,8 @@ func (d *Detector) redundantFinding(u *unit, gi int, b boundary) {
 	o.waste = o.db + avoid*d.cfg.rttMicros()
 	fr, lr := &recs[idx[0]], &recs[idx[len(idx)-1]]
 	if fr.has(flagTime) && lr.has(flagTime) {
-		o.first, o.last, o.hasTime = fr.start, lr.end, true
+		o.first, o.last, o.hasTime = fr.start, u.end(lr), true
 	}
-	o.ex = example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: fr.conn, t: fr.start, hasT: fr.has(flagTime), count: int64(g.k)}
+	o.ex = example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: u.conn(fr), t: fr.start, hasT: fr.has(flagTime), count: int64(g.k)}
 	d.record(u, &o, false, 0, 0)
 }

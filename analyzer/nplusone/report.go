@@ -27,7 +27,7 @@ func (d *Detector) final() *Detector {
 	if !d.resolved() {
 		// Heads wait for an earlier chunk: with none, replay them into
 		// an empty state.
-		t = New(d.cfg)
+		t = newDetector(d.cfg, d.reg)
 		t.Merge(d)
 	}
 	t.closeAll(bNone, t.clock)
@@ -119,8 +119,8 @@ func seconds(us int64) float64 { return float64(us) / 1e6 }
 // classRef describes a class for the report, with its earliest example.
 func (d *Detector) classRef(id, fp string, redact bool) analyzer.ClassRef {
 	ref := analyzer.ClassRef{ClassID: id, Fingerprint: fp}
-	if ci := d.classes[id]; ci != nil && ci.exSet {
-		ex := ci.ex
+	if _, x := d.classByID(id); x != nil {
+		ex := x.ex
 		if redact {
 			ex.Query = fingerprint.Redact([]byte(ex.Query))
 		}
@@ -331,7 +331,7 @@ func verb(variant string) string {
 }
 
 func kindWord(d *Detector, c *childAgg) string {
-	if ci := d.classes[c.id]; ci != nil {
+	if ci, _ := d.classByID(c.id); ci != nil {
 		switch ci.shape.Kind {
 		case fingerprint.ShapeSelect:
 			return "SELECT"

@@ -1,34 +1,62 @@
 package nplusone
 
 import (
+	"math"
 	"slices"
 
 	"github.com/sqlsift/sqlsift/analyzer/fingerprint"
 )
 
-// rec is one statement kept for analysis: compact, no pointers but the
-// class, so units of thousands of statements stay cheap.
+// rec is one statement kept in a unit for analysis: 64 bytes and no
+// pointers (units of thousands of statements cost little and the GC does
+// not scan them). Values that do not fit its 32-bit fields (rare: huge
+// connection ids, counts or durations) are kept exactly in the unit's
+// wide table (flagWide).
 type rec struct {
-	ci    *classInfo
-	conn  uint64
+	off   int64 // Pos.Offset: input order within a file
 	start int64 // µs since the epoch; valid with flagTime
-	end   int64
-	clock int64 // the detector's clock before this event (for replays)
-	qt    int64 // µs; -1 when not logged
-	rows  int64 // Rows_sent; -1 when not logged
 	key   uint64
 	rest  uint64
-	off   int64 // Pos.Offset: input order within a file
-	ctx   uint64
+	ci    uint32 // class (registry index)
+	conn  uint32
 	line  int32
-	nkeys int32 // IN elements / VALUES rows
-	errno int32
-	text  int32                              // offset of the key texts in the owning unit's arena; -1 none
-	spans [fingerprint.MaxKeySpans][2]uint16 // key texts, relative to text
-	scol  [fingerprint.MaxKeySpans]uint8
-	nspan uint8
+	qt    int32 // µs; -1 when not logged
+	rows  int32 // Rows_sent; -1 when not logged
+	dur   int32 // end - start µs; flagWide: index in unit.wide
+	text  int32 // offset of the key texts' entry in the unit's arena; -1 none
+	nkeys uint16
 	flags uint16
 }
+
+// wideVals are the exact values of a flagWide record.
+type wideVals struct {
+	conn          uint64
+	qt, rows, end int64
+	nkeys         int64
+}
+
+// obs is the statement being observed (or replayed from a head), with
+// everything the unit-of-work rules read.
+type obs struct {
+	ci                *classInfo
+	conn              uint64
+	start, end, clock int64
+	qt, rows          int64 // -1 when not logged
+	key, rest         uint64
+	off               int64
+	ctx               uint64
+	win               int64 // window index of start
+	line              int32
+	nkeys             int64
+	flags             uint16
+	// Key texts: the whole of q (flagText), the spans of q in ks, or enc,
+	// an entry already encoded in another unit's arena (replays).
+	ks  *fingerprint.KeyScan
+	q   []byte
+	enc []byte
+}
+
+func (r *obs) has(f uint16) bool { return r.flags&f != 0 }
 
 const (
 	flagTime     uint16 = 1 << iota // start and end are set
@@ -39,8 +67,11 @@ const (
 	flagRollback                    // ROLLBACK
 	flagParams                      // key values not visible (? markers)
 	flagKeyed                       // carried a request key
-	flagScanned                     // key fields come from a key scan
-	flagText                        // spans[0] is the whole statement: scan it for keys when needed
+	flagLazy                        // a scanned class's statement kept whole: its keys are read when needed
+	flagText                        // the key text is the whole statement: scan it for keys when needed
+	flagError                       // Errno != 0
+	flagWide                        // conn, qt, rows, end, nkeys in unit.wide[dur]
+	flagPending                     // flagLazy: key, rest, nkeys, flagParams not read yet
 )
 
 func (r *rec) has(f uint16) bool { return r.flags&f != 0 }
@@ -71,8 +102,9 @@ type unit struct {
 	key     string // request key ("" for per-connection units)
 	keyKind boundary
 	recs    []rec
-	text    []byte // statement texts (arena)
-	dropped int64  // statements beyond MaxUnitStatements
+	text    []byte     // key texts (arena)
+	wide    []wideVals // flagWide records' values
+	dropped int64      // statements beyond MaxUnitStatements
 	attrs   []fingerprint.Tag
 	akey    string // attrKey(attrs), once needed
 	akeySet bool
@@ -87,7 +119,7 @@ type unit struct {
 	unsorted     bool // records were appended out of input order
 	done         bool // analysed (or given back to the pool)
 	into         *unit
-	firstKeyed   rec // keyed units: the statement that opened it (times, clock)
+	firstKeyed   obs // keyed units: the statement that opened it (times, clock)
 	file         string
 	seq          uint64
 }
@@ -121,50 +153,211 @@ const (
 	maxRowText = 512
 )
 
-// add appends r with its key texts (spans of q, as the key scan found
-// them). Over MaxUnitStatements the lowest input offsets are kept, so the
-// result does not depend on the order records arrive in (stitched -j
-// chunks append out of order).
-func (u *unit) add(r *rec, q []byte, maxRecs int) {
-	if n := len(u.recs); n > 0 && u.recs[n-1].off > r.off {
-		u.unsorted = true
+// Accessors of values a record may keep in the wide table.
+
+func (u *unit) conn(r *rec) uint64 {
+	if r.flags&flagWide != 0 {
+		return u.wide[r.dur].conn
 	}
-	u.recs = append(u.recs, *r)
-	u.addText(&u.recs[len(u.recs)-1], q)
+	return uint64(r.conn)
+}
+
+func (u *unit) qt(r *rec) int64 {
+	if r.flags&flagWide != 0 {
+		return u.wide[r.dur].qt
+	}
+	return int64(r.qt)
+}
+
+func (u *unit) rows(r *rec) int64 {
+	if r.flags&flagWide != 0 {
+		return u.wide[r.dur].rows
+	}
+	return int64(r.rows)
+}
+
+func (u *unit) end(r *rec) int64 {
+	if r.flags&flagWide != 0 {
+		return u.wide[r.dur].end
+	}
+	return r.start + int64(r.dur)
+}
+
+func (u *unit) nkeys(r *rec) int64 {
+	if r.flags&flagWide != 0 {
+		return u.wide[r.dur].nkeys
+	}
+	return int64(r.nkeys)
+}
+
+func fits32(v int64) bool { return v >= math.MinInt32 && v <= math.MaxInt32 }
+
+// add appends r with its key texts. Over MaxUnitStatements the lowest
+// input offsets are kept, so the result does not depend on the order
+// records arrive in (stitched -j chunks append out of order).
+func (u *unit) add(r *obs, maxRecs int) {
+	u.push(r)
 	if len(u.recs) >= 2*maxRecs {
 		u.trim(maxRecs)
 	}
 }
 
-// addText copies r's key texts from q (r.spans relative to q) into the
-// arena and rebases the spans.
-func (u *unit) addText(r *rec, q []byte) {
-	if q == nil || r.nspan == 0 {
-		r.text, r.nspan = -1, 0
-		return
+// push appends r (no trimming).
+func (u *unit) push(r *obs) {
+	if n := len(u.recs); n > 0 && u.recs[n-1].off > r.off {
+		u.unsorted = true
 	}
+	u.recs = append(u.recs, rec{})
+	x := &u.recs[len(u.recs)-1]
+	x.off, x.start, x.key, x.rest, x.line = r.off, r.start, r.key, r.rest, r.line
+	x.ci = r.ci.idx
+	x.flags = r.flags &^ flagWide
+	dur := r.end - r.start
+	if r.conn <= math.MaxUint32 && fits32(r.qt) && fits32(r.rows) && fits32(dur) && r.nkeys >= 0 && r.nkeys <= math.MaxUint16 {
+		x.conn, x.qt, x.rows, x.dur, x.nkeys = uint32(r.conn), int32(r.qt), int32(r.rows), int32(dur), uint16(r.nkeys)
+	} else {
+		x.flags |= flagWide
+		x.dur = int32(len(u.wide))
+		u.wide = append(u.wide, wideVals{conn: r.conn, qt: r.qt, rows: r.rows, end: r.end, nkeys: r.nkeys})
+	}
+	x.text = -1
+	switch {
+	case r.enc != nil:
+		x.text = int32(len(u.text))
+		u.text = append(u.text, r.enc...)
+	case r.q == nil:
+	case r.flags&flagText != 0:
+		x.text = int32(len(u.text))
+		n := len(r.q)
+		u.text = append(u.text, 1, 0, byte(n), byte(n>>8))
+		u.text = append(u.text, r.q...)
+	case r.ks != nil && r.ks.NSpans > 0:
+		x.text = u.encode(r)
+	}
+}
+
+// Arena entries: a span count n, then per span its key column (1 byte)
+// and length (2 bytes, little endian), then the span texts.
+
+// encode appends r's key texts (r.ks's spans of r.q) to the arena and
+// returns the entry's offset (-1: none kept).
+func (u *unit) encode(r *obs) int32 {
+	limit := maxKeyText
+	if r.ci.variant == variantInsert {
+		limit = maxRowText
+	}
+	spans, cols := keySpans(r.ks, r.q, limit)
+	n := 0
 	base := len(u.text)
-	n := uint8(0)
-	for i := uint8(0); i < r.nspan; i++ {
-		s, e := int(r.spans[i][0]), int(r.spans[i][1])
-		limit := maxKeyText
-		if r.has(flagText) || r.ci != nil && r.ci.variant == variantInsert {
-			limit = maxRowText
-		}
-		if e > len(q) || s > e || e-s > limit {
+	u.text = append(u.text, 0)
+	for i, sp := range spans {
+		if sp[0] < 0 {
 			continue
 		}
-		off := len(u.text) - base
-		u.text = append(u.text, q[s:e]...)
-		r.spans[n] = [2]uint16{uint16(off), uint16(off + e - s)}
-		r.scol[n] = r.scol[i]
+		l := sp[1] - sp[0]
+		u.text = append(u.text, cols[i], byte(l), byte(l>>8))
 		n++
 	}
-	r.nspan = n
-	r.text = -1
-	if n > 0 {
-		r.text = int32(base)
+	if n == 0 {
+		u.text = u.text[:base]
+		return -1
 	}
+	u.text[base] = byte(n)
+	for _, sp := range spans {
+		if sp[0] >= 0 {
+			u.text = append(u.text, r.q[sp[0]:sp[1]]...)
+		}
+	}
+	return int32(base)
+}
+
+// keySpans returns the key spans of a scan that are kept (longer than
+// limit: start -1) and their key columns.
+func keySpans(ks *fingerprint.KeyScan, q []byte, limit int) (spans [fingerprint.MaxKeySpans][2]int, cols [fingerprint.MaxKeySpans]uint8) {
+	n := 0
+	for i := 0; i < ks.NSpans; i++ {
+		s, e := int(ks.Spans[i][0]), int(ks.Spans[i][1])
+		if e > 0xffff {
+			break
+		}
+		spans[n], cols[n] = [2]int{s, e}, ks.SpanCol[i]
+		if e > len(q) || s > e || e-s > limit {
+			spans[n][0] = -1
+		}
+		n++
+	}
+	for i := n; i < len(spans); i++ {
+		spans[i][0] = -1
+	}
+	return spans, cols
+}
+
+// text returns the statement kept whole for r (flagText), or nil.
+func (u *unit) stmt(r *rec) []byte {
+	if r.flags&flagText == 0 || r.text < 0 {
+		return nil
+	}
+	e := u.entry(r)
+	return e[4:]
+}
+
+// resolveKeys reads the keys of a lazily kept record.
+func (u *unit) resolveKeys(r *rec, ci *classInfo, ks *fingerprint.KeyScan) {
+	if r.flags&flagPending == 0 {
+		return
+	}
+	fingerprint.ScanKeys(u.stmt(r), &ci.shape, ks)
+	r.key, r.rest = ks.Hash, ks.Rest
+	if ks.Params {
+		r.flags |= flagParams
+	}
+	if ci.variant == variantInsert {
+		r.nkeys = uint16(ks.Rows) // the statement is at most maxRowText bytes
+	} else {
+		r.nkeys = uint16(ks.InKeys)
+	}
+	r.flags &^= flagPending
+}
+
+// entry returns the arena entry of r (nil: none).
+func (u *unit) entry(r *rec) []byte {
+	if r.text < 0 {
+		return nil
+	}
+	b := u.text[r.text:]
+	n := int(b[0])
+	size := 1 + 3*n
+	for i := 0; i < n; i++ {
+		size += int(b[1+3*i+1]) | int(b[1+3*i+2])<<8
+	}
+	return b[:size:size]
+}
+
+// copyRec appends r, a record of src, with its wide values and key texts.
+func (u *unit) copyRec(src *unit, r *rec) {
+	if n := len(u.recs); n > 0 && u.recs[n-1].off > r.off {
+		u.unsorted = true
+	}
+	x := *r
+	if r.flags&flagWide != 0 {
+		x.dur = int32(len(u.wide))
+		u.wide = append(u.wide, src.wide[r.dur])
+	}
+	if r.text >= 0 {
+		e := src.entry(r)
+		x.text = int32(len(u.text))
+		u.text = append(u.text, e...)
+	}
+	u.recs = append(u.recs, x)
+}
+
+// obsOf rebuilds the obs of r (a record of u) for a replay; the key texts
+// stay in u's arena (enc).
+func (u *unit) obsOf(r *rec, ci *classInfo) obs {
+	o := obs{ci: ci, conn: u.conn(r), start: r.start, end: u.end(r), qt: u.qt(r), rows: u.rows(r),
+		key: r.key, rest: r.rest, off: r.off, line: r.line, nkeys: u.nkeys(r), flags: r.flags &^ flagWide}
+	o.enc = u.entry(r)
+	return o
 }
 
 // trim keeps the max records of lowest offset and compacts the arena.
@@ -175,39 +368,36 @@ func (u *unit) trim(max int) {
 	}
 	u.dropped += int64(len(u.recs) - max)
 	u.recs = u.recs[:max]
-	old := u.text
-	u.text = make([]byte, 0, len(old)/2)
-	for i := range u.recs {
-		r := &u.recs[i]
-		if r.text < 0 {
-			continue
-		}
-		q := old[r.text:]
-		r.text = int32(len(u.text))
-		end := 0
-		for j := uint8(0); j < r.nspan; j++ {
-			end = max2(end, int(r.spans[j][1]))
-		}
-		u.text = append(u.text, q[:end]...)
-	}
+	u.compact()
 }
 
-func max2(a, b int) int {
-	if a > b {
-		return a
+// compact rebuilds the arena and the wide table for the records kept.
+func (u *unit) compact() {
+	old := *u
+	u.text = make([]byte, 0, len(old.text)/2)
+	u.wide = nil
+	for i := range u.recs {
+		r := &u.recs[i]
+		if r.flags&flagWide != 0 {
+			w := old.wide[r.dur]
+			r.dur = int32(len(u.wide))
+			u.wide = append(u.wide, w)
+		}
+		if r.text >= 0 {
+			e := old.entry(r)
+			r.text = int32(len(u.text))
+			u.text = append(u.text, e...)
+		}
 	}
-	return b
 }
 
 // absorb moves the records of o (a later part of the same unit) into u.
 func (u *unit) absorb(o *unit, maxRecs int) {
 	for i := range o.recs {
-		r := &o.recs[i]
-		var q []byte
-		if r.text >= 0 {
-			q = o.text[r.text:]
+		u.copyRec(o, &o.recs[i])
+		if len(u.recs) >= 2*maxRecs {
+			u.trim(maxRecs)
 		}
-		u.add(r, q, maxRecs)
 	}
 	u.dropped += o.dropped
 	if len(u.attrs) == 0 {
@@ -232,30 +422,42 @@ func (u *unit) sortRecs() {
 
 // keys returns the key texts of r and their key columns (INSERT: the
 // VALUES rows), scanning the kept statement when only that was kept.
-func (u *unit) keys(r *rec, ks *fingerprint.KeyScan) (texts []string, cols []uint8) {
-	if r.text < 0 {
+func (u *unit) keys(r *rec, sh *fingerprint.Shape, ks *fingerprint.KeyScan) (texts []string, cols []uint8) {
+	e := u.entry(r)
+	if e == nil {
 		return nil, nil
 	}
-	if !r.has(flagText) {
-		for i := 0; i < int(r.nspan); i++ {
-			texts = append(texts, u.keyText(r, i))
-			cols = append(cols, r.scol[i])
+	n := int(e[0])
+	p := 1 + 3*n
+	if r.flags&flagText != 0 {
+		q := e[p:]
+		fingerprint.ScanKeys(q, sh, ks)
+		if r.flags&flagLazy != 0 {
+			// What an eager scan would have kept.
+			limit := maxKeyText
+			if sh.Kind == fingerprint.ShapeInsert {
+				limit = maxRowText
+			}
+			spans, kc := keySpans(ks, q, limit)
+			for i, sp := range spans {
+				if sp[0] >= 0 {
+					texts = append(texts, string(q[sp[0]:sp[1]]))
+					cols = append(cols, kc[i])
+				}
+			}
+			return texts, cols
+		}
+		for i := 0; i < ks.NSpans; i++ {
+			texts = append(texts, string(q[ks.Spans[i][0]:ks.Spans[i][1]]))
+			cols = append(cols, ks.SpanCol[i])
 		}
 		return texts, cols
 	}
-	q := u.text[int(r.text)+int(r.spans[0][0]) : int(r.text)+int(r.spans[0][1])]
-	fingerprint.ScanKeys(q, &r.ci.shape, ks)
-	for i := 0; i < ks.NSpans; i++ {
-		texts = append(texts, string(q[ks.Spans[i][0]:ks.Spans[i][1]]))
-		cols = append(cols, ks.SpanCol[i])
+	for i := 0; i < n; i++ {
+		l := int(e[1+3*i+1]) | int(e[1+3*i+2])<<8
+		texts = append(texts, string(e[p:p+l]))
+		cols = append(cols, e[1+3*i])
+		p += l
 	}
 	return texts, cols
-}
-
-// keyText returns the text of r's i-th key span ("" when not kept).
-func (u *unit) keyText(r *rec, i int) string {
-	if r.text < 0 || i >= int(r.nspan) {
-		return ""
-	}
-	return string(u.text[int(r.text)+int(r.spans[i][0]) : int(r.text)+int(r.spans[i][1])])
 }

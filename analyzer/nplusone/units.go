@@ -38,7 +38,7 @@ func (d *Detector) countUnit(u *unit) {
 	}
 	u.sortRecs()
 	fr, lr := &u.recs[0], &u.recs[len(u.recs)-1]
-	ex := example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: fr.conn, t: fr.start, hasT: fr.has(flagTime), count: n}
+	ex := example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: u.conn(fr), t: fr.start, hasT: fr.has(flagTime), count: n}
 	if a.ex.count == 0 || d.better(ex, a.ex) {
 		a.ex = ex
 	}
