@@ -39,6 +39,7 @@ type scratch struct {
 	kids   []occChild
 	conns  []uint64
 	rests  []uint64
+	set    [256]setSlot
 }
 
 // member is one class's executions inside one loop instance.
@@ -181,6 +182,17 @@ func (d *Detector) classify(u *unit, gi int, b boundary) {
 	g := &s.groups[gi]
 	recs := u.recs
 	idx := s.idx[g.off : g.off+int32(g.k)]
+	if g.k == 1 {
+		// Most classes run once per unit: no repeat to look at.
+		r := &recs[idx[0]]
+		if r.flags&flagError != 0 {
+			g.errors++
+		}
+		g.inSum = u.nkeys(r)
+		g.params = r.flags&flagParams != 0
+		g.d, g.maxMult = 1, 1
+		return
+	}
 	s.keys = s.keys[:0]
 	params := 0
 	for _, i := range idx {
@@ -195,19 +207,7 @@ func (d *Detector) classify(u *unit, gi int, b boundary) {
 		}
 	}
 	g.params = params == g.k
-	slices.Sort(s.keys)
-	run := 0
-	for i, k := range s.keys {
-		if i == 0 || k != s.keys[i-1] {
-			g.d++
-			run = 0
-		}
-		run++
-		g.maxMult = max(g.maxMult, run)
-	}
-	if g.k < 2 {
-		return
-	}
+	g.d, g.maxMult = s.distinct(s.keys)
 	for i := g.first + 1; i < g.last; i++ {
 		if recs[i].has(flagRollback) {
 			g.rollback = true
@@ -399,10 +399,10 @@ func (d *Detector) instance(u *unit, root int32, from, to int32, b boundary) {
 		if m.k == g.k {
 			m.d = g.d // the whole group: classify counted it
 		} else {
-			m.d = countDistinct(s.keys)
+			m.d, _ = s.distinct(s.keys)
 		}
 		if g.ci.variant == variantWrite {
-			m.rests = countDistinct(s.rests) // only writes report varying values
+			m.rests, _ = s.distinct(s.rests) // only writes report varying values
 		}
 		m.conns = len(s.conns)
 		m.inMean = float64(in) / float64(m.k)
@@ -440,12 +440,13 @@ func (d *Detector) instance(u *unit, root int32, from, to int32, b boundary) {
 			rt /= int64(m.conns)
 		}
 		if m.timed && len(s.qts) > 0 {
-			slices.Sort(s.qts)
-			var sum int64
+			var sum, top int64
 			for _, q := range s.qts {
 				sum += q
+				top = max(top, q)
 			}
-			batched := max(s.qts[len(s.qts)-1], int64(c.BatchFactor*float64(s.qts[len(s.qts)/2])))
+			med := nth(s.qts, len(s.qts)/2) // the upper median
+			batched := max(top, int64(c.BatchFactor*float64(med)))
 			m.dbWaste = max(0, sum-batched)
 		}
 		m.waste = m.dbWaste + rt
@@ -532,15 +533,127 @@ func memberIndex(mem []member, g int32) int {
 	return -1
 }
 
-func countDistinct(a []uint64) int {
+// distinct counts the distinct values of a and the largest number of
+// times one occurs. Small sets use a hash table (no sort).
+func (s *scratch) distinct(a []uint64) (n, most int) {
+	if len(a) <= 16 {
+		// Few values (the common loop): compare all pairs, no branches
+		// to mispredict on random keys.
+		for i, v := range a {
+			first, same := 1, 0
+			for j, w := range a {
+				e := b2int(v == w)
+				same += e
+				first &= 1 - e*b2int(j < i)
+			}
+			n += first
+			most = max(most, same)
+		}
+		return n, most
+	}
+	if len(a) > len(s.set)/2 {
+		return sortDistinct(a)
+	}
+	size := 16
+	for size < 2*len(a) {
+		size *= 2
+	}
+	set := s.set[:size]
+	for i := range set {
+		set[i].used = false
+	}
+	mask := uint64(size - 1)
+	for _, v := range a {
+		h := (v * 0x9e3779b97f4a7c15) >> 32
+		for j := h & mask; ; j = (j + 1) & mask {
+			e := &set[j]
+			if !e.used {
+				e.used, e.v, e.n = true, v, 1
+				n++
+				most = max(most, 1)
+				break
+			}
+			if e.v == v {
+				e.n++
+				most = max(most, int(e.n))
+				break
+			}
+		}
+	}
+	return n, most
+}
+
+func b2int(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// setSlot is one slot of scratch.distinct's hash table.
+type setSlot struct {
+	v    uint64
+	n    int32
+	used bool
+}
+
+// nth returns the value of rank k (0-based) of a, reordering a.
+func nth(a []int64, k int) int64 {
+	if len(a) <= 16 {
+		// By rank: a[i] is the answer when fewer than k+1 values are
+		// below it and more than k are at most it.
+		for _, v := range a {
+			lt, le := 0, 0
+			for _, w := range a {
+				lt += b2int(w < v)
+				le += b2int(w <= v)
+			}
+			if lt <= k && k < le {
+				return v
+			}
+		}
+	}
+	lo, hi := 0, len(a)-1
+	for lo < hi {
+		p := a[(lo+hi)/2]
+		i, j := lo, hi
+		for i <= j {
+			for a[i] < p {
+				i++
+			}
+			for a[j] > p {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return a[k]
+		}
+	}
+	return a[k]
+}
+
+func sortDistinct(a []uint64) (n, most int) {
 	slices.Sort(a)
-	n := 0
+	run := 0
 	for i, v := range a {
 		if i == 0 || v != a[i-1] {
 			n++
+			run = 0
 		}
+		run++
+		most = max(most, run)
 	}
-	return n
+	return n, most
 }
 
 // dense reports whether a parentless loop is a tight run: its executions

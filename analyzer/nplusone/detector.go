@@ -118,6 +118,7 @@ func (h *head) add(r *obs) {
 	if len(h.buf.recs) >= 2*maxHeadStatements {
 		h.buf.dropped += int64(len(h.buf.recs) - maxHeadStatements)
 		h.buf.recs, h.aux = h.buf.recs[:maxHeadStatements], h.aux[:maxHeadStatements]
+		h.buf.lastOff = h.buf.recs[maxHeadStatements-1].off
 		h.buf.compact()
 	}
 }
@@ -127,6 +128,7 @@ func (h *head) replay(d *Detector, i int) obs {
 	r := &h.buf.recs[i]
 	o := h.buf.obsOf(r, d.reg.get(r.ci))
 	o.clock, o.ctx = h.aux[i].clock, h.aux[i].ctx
+	o.win = d.win(o.start)
 	return o
 }
 
@@ -270,6 +272,7 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 	}
 	if timed {
 		r.start, r.end = start, end
+		r.win = d.win(start)
 		r.flags |= flagTime
 		if coarse {
 			r.flags |= flagCoarse
@@ -799,7 +802,7 @@ func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r *obs, tags [
 		u.key, u.keyKind, u.startB = key, kb, kb
 		u.firstKeyed = d.stored(r)
 		if r.has(flagTime) {
-			u.win = d.win(r.start)
+			u.win = r.win
 		}
 		if d.early != nil && !d.early[key] && d.mayHaveState(r) {
 			u.head = true
@@ -841,7 +844,7 @@ func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r *obs, tags [
 	}
 	c.ngaps, c.ctx = 0, r.ctx
 	c.afterCommit, c.afterRollback = false, false
-	c.setLast(r, d.win(r.start))
+	c.setLast(r, r.win)
 }
 
 // keyedContinues reports whether r (keyed) belongs to the open keyed unit
@@ -852,7 +855,7 @@ func (d *Detector) keyedContinues(u *unit, r *obs, clock int64) bool {
 	}
 	idle := int64(d.cfg.RequestIdle / time.Microsecond)
 	skew := int64(d.cfg.Skew / time.Microsecond)
-	return d.win(r.start) == u.win && r.start-u.lastEnd <= idle && clock <= u.lastEnd+idle+skew
+	return r.win == u.win && r.start-u.lastEnd <= idle && clock <= u.lastEnd+idle+skew
 }
 
 func (d *Detector) keyedClose(u *unit) {
@@ -890,7 +893,7 @@ func (d *Detector) unkeyedEvent(id uint64, r *obs, tags []fingerprint.Tag) {
 			if tags != nil && r.ctx != 0 {
 				h.tags = append(h.tags, headTags{i: len(h.buf.recs) - 1, tags: attribution(tags)})
 			}
-			c.note(r, d.win(r.start))
+			c.note(r, r.win)
 			return
 		}
 	}
@@ -917,7 +920,7 @@ func (d *Detector) knownSplit(c *conn, r *obs) bool {
 		return true
 	}
 	if r.has(flagTime) {
-		if d.win(r.start) != c.lastWin {
+		if r.win != c.lastWin {
 			return true
 		}
 		if r.start-c.lastEnd > int64(d.cfg.GapCap/time.Microsecond) || d.idle(c, r.clock) {
@@ -933,7 +936,7 @@ func (d *Detector) splitKind(c *conn, r *obs) boundary {
 		return bGap
 	}
 	if r.has(flagTime) {
-		if d.win(r.start) != c.lastWin {
+		if r.win != c.lastWin {
 			return bNone
 		}
 		if r.start-c.lastEnd > int64(d.cfg.GapCap/time.Microsecond) {
@@ -976,7 +979,7 @@ func (d *Detector) step(c *conn, r *obs, tags []fingerprint.Tag) {
 			u.attrs = attribution(tags)
 		}
 	}
-	c.setLast(r, d.win(r.start))
+	c.setLast(r, r.win)
 	// A ROLLBACK waits for the next real statement (a retry?), never
 	// across a unit boundary.
 	pendingRollback := !split && c.afterRollback && (r.has(flagBegin) || r.has(flagNoise))
@@ -996,7 +999,7 @@ func (d *Detector) split(c *conn, r *obs) (bool, boundary) {
 	}
 	timed := r.has(flagTime) && c.hasLast
 	if timed {
-		if d.win(r.start) != c.lastWin {
+		if r.win != c.lastWin {
 			return true, bNone
 		}
 		if r.start-c.lastEnd > int64(d.cfg.GapCap/time.Microsecond) {

@@ -102,6 +102,7 @@ type unit struct {
 	key     string // request key ("" for per-connection units)
 	keyKind boundary
 	recs    []rec
+	lastOff int64      // offset of the record appended last
 	text    []byte     // key texts (arena)
 	wide    []wideVals // flagWide records' values
 	dropped int64      // statements beyond MaxUnitStatements
@@ -204,9 +205,10 @@ func (u *unit) add(r *obs, maxRecs int) {
 
 // push appends r (no trimming).
 func (u *unit) push(r *obs) {
-	if n := len(u.recs); n > 0 && u.recs[n-1].off > r.off {
+	if len(u.recs) > 0 && u.lastOff > r.off {
 		u.unsorted = true
 	}
+	u.lastOff = r.off
 	u.recs = append(u.recs, rec{})
 	x := &u.recs[len(u.recs)-1]
 	x.off, x.start, x.key, x.rest, x.line = r.off, r.start, r.key, r.rest, r.line
@@ -335,9 +337,10 @@ func (u *unit) entry(r *rec) []byte {
 
 // copyRec appends r, a record of src, with its wide values and key texts.
 func (u *unit) copyRec(src *unit, r *rec) {
-	if n := len(u.recs); n > 0 && u.recs[n-1].off > r.off {
+	if len(u.recs) > 0 && u.lastOff > r.off {
 		u.unsorted = true
 	}
+	u.lastOff = r.off
 	x := *r
 	if r.flags&flagWide != 0 {
 		x.dur = int32(len(u.wide))
@@ -368,6 +371,7 @@ func (u *unit) trim(max int) {
 	}
 	u.dropped += int64(len(u.recs) - max)
 	u.recs = u.recs[:max]
+	u.lastOff = u.recs[max-1].off
 	u.compact()
 }
 
@@ -417,6 +421,9 @@ func (u *unit) sortRecs() {
 			return 0
 		})
 		u.unsorted = false
+		if n := len(u.recs); n > 0 {
+			u.lastOff = u.recs[n-1].off
+		}
 	}
 }
 
