@@ -35,10 +35,15 @@ const MaxKeySpans = 4
 // the fingerprint's lexer once over q and does not allocate; cost is a
 // fraction of Fingerprint's. Tokens the lexer cannot read end the scan.
 func ScanKeys(q []byte, sh *Shape, ks *KeyScan) {
+	ScanKeyCols(q, sh.Kind == ShapeInsert, sh.KeyCols, ks)
+}
+
+// ScanKeyCols is ScanKeys for callers that keep only the parts of a Shape
+// the scan reads: whether it is an INSERT, and its key columns.
+func ScanKeyCols(q []byte, insert bool, keyCols []string, ks *KeyScan) {
 	*ks = KeyScan{}
 	var l lexer
 	l.reset(q)
-	insert := sh.Kind == ShapeInsert
 	depth := 0
 	inWhere, inValues := false, false
 	var (
@@ -85,7 +90,7 @@ func ScanKeys(q []byte, sh *Shape, ks *KeyScan) {
 				continue
 			}
 			if inWhere {
-				for i, c := range sh.KeyCols {
+				for i, c := range keyCols {
 					if len(c) == len(word) && wordIs(word, c) {
 						isKeyCol = true
 						ks.col = uint8(i)

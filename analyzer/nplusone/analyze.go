@@ -104,7 +104,7 @@ func (d *Detector) analyze(u *unit) {
 	for i := range recs {
 		r := &recs[i]
 		if r.flags&flagPending != 0 && s.groups[s.grp[i]].k >= 2 {
-			u.resolveKeys(r, s.groups[s.grp[i]].ci, &d.ks)
+			u.resolveKeys(r, s.groups[s.grp[i]].ci, &d.ks, &d.sbuf)
 		}
 	}
 	// Record indexes per group (counting sort).

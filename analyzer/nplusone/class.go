@@ -39,26 +39,48 @@ const (
 // example, analysis scratch) lives in classLocal.
 type classInfo struct {
 	id, fp string
-	idx    uint32 // index in the registry: what records store
-
-	// ready publishes the fields below (set once, under mu).
-	ready atomic.Bool
-	mu    sync.Mutex
-	tries uint8 // failed shape parses (under mu)
-
-	shape    fingerprint.Shape // only Kind for classes that are neither SELECTs nor loop children
-	role     role
-	isSelect bool
+	// Published by stReady (written once, under the registry's lock):
+	ref      string // the first complete statement seen: examples share it, key texts are kept as differences from it
+	shape    classShape
 	variant  string // for roleChild
 	keyCol   string // the key column the loop most likely varies
-	point    bool   // returns at most one row by its shape (id = ?, COUNT, SELECT 1)
-
+	idx      uint32 // index in the registry: what records store
+	state    atomic.Uint32
+	role     role
+	isSelect bool
+	point    bool // returns at most one row by its shape (id = ?, COUNT, SELECT 1)
+	tries    uint8
 	// How keys are read per statement (scan* constants), decided from
-	// the first complete statement (published by scanReady).
-	scanReady atomic.Bool
+	// the first complete statement (published by stScan).
 	scan      uint8
-	fixedKeys int // key literals outside the IN list
-	perRow    int // literals per VALUES row (INSERT)
+	fixedKeys int32 // key literals outside the IN list
+	perRow    int32 // literals per VALUES row (INSERT)
+}
+
+// classShape is the part of fingerprint.Shape the detector reads (only
+// Kind for classes that are neither SELECTs nor loop children).
+type classShape struct {
+	Table   string
+	KeyCols []string
+	InCol   string
+	Columns []string
+	Kind    fingerprint.ShapeKind
+	Star    bool
+	Limit   bool
+	OrderBy bool
+}
+
+const (
+	stReady uint32 = 1 << iota // ref, shape, role... are set
+	stScan                     // scan, fixedKeys, perRow are set
+)
+
+func (ci *classInfo) ready() bool     { return ci.state.Load()&stReady != 0 }
+func (ci *classInfo) scanReady() bool { return ci.state.Load()&stScan != 0 }
+
+// scanKeys runs the key scan of the class's shape over q.
+func (ci *classInfo) scanKeys(q []byte, ks *fingerprint.KeyScan) {
+	fingerprint.ScanKeyCols(q, ci.shape.Kind == fingerprint.ShapeInsert, ci.shape.KeyCols, ks)
 }
 
 // classLocal is one detector's state for a class.
@@ -74,19 +96,36 @@ type classLocal struct {
 	ex *classEx
 }
 
+// classEx is a class's example statement.
 type classEx struct {
-	ex  analyzer.Example
-	off int64
+	query, file, db string
+	line            int
+	off             int64
+	qt              int64
+	conn            uint64
+	t               int64 // Start, ns since the epoch (hasT)
+	hasT, truncated bool
+}
+
+// example returns x as the report shows it.
+func (x *classEx) example() analyzer.Example {
+	ex := analyzer.Example{Query: x.query, Truncated: x.truncated, File: x.file, Line: x.line,
+		QueryTime: float64(x.qt) / 1e6, DB: x.db, ConnID: x.conn}
+	if x.hasT {
+		ex.Time = time.Unix(0, x.t).UTC().Format(time.RFC3339Nano)
+	}
+	return ex
 }
 
 // registry holds the classes of one run. Detectors made by one Factory
-// share it, so each class is parsed once per run whatever -j is; reads
-// do not lock.
+// share it, so each class is parsed once per run whatever -j is; records
+// are read without locking.
 type registry struct {
-	byID  sync.Map // id -> *classInfo
-	mu    sync.Mutex
+	mu    sync.RWMutex
+	byID  map[string]*classInfo
 	n     uint32
 	pages [regPages]atomic.Pointer[regPage]
+	locks [64]sync.Mutex // classes' locks, by index
 }
 
 const (
@@ -96,7 +135,7 @@ const (
 
 type regPage [1 << regPageBits]*classInfo
 
-func newRegistry() *registry { return &registry{} }
+func newRegistry() *registry { return &registry{byID: map[string]*classInfo{}} }
 
 // get returns class i. Slots are written before the class is published
 // in byID, and records carry i only after that.
@@ -104,12 +143,14 @@ func (g *registry) get(i uint32) *classInfo {
 	return g.pages[i>>regPageBits].Load()[i&(1<<regPageBits-1)]
 }
 
+func (g *registry) lock(ci *classInfo) *sync.Mutex { return &g.locks[ci.idx%uint32(len(g.locks))] }
+
 // lookup returns the class of id, or nil.
 func (g *registry) lookup(id string) *classInfo {
-	if v, ok := g.byID.Load(id); ok {
-		return v.(*classInfo)
-	}
-	return nil
+	g.mu.RLock()
+	ci := g.byID[id]
+	g.mu.RUnlock()
+	return ci
 }
 
 // intern returns the class of id, creating it.
@@ -119,7 +160,7 @@ func (g *registry) intern(id, fp string) *classInfo {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if ci := g.lookup(id); ci != nil {
+	if ci := g.byID[id]; ci != nil {
 		return ci
 	}
 	i := g.n
@@ -134,31 +175,64 @@ func (g *registry) intern(id, fp string) *classInfo {
 	}
 	p[i&(1<<regPageBits-1)] = ci
 	g.n++
-	g.byID.Store(id, ci)
+	g.byID[id] = ci
 	return ci
+}
+
+// count is the number of classes.
+func (g *registry) count() uint32 {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.n
 }
 
 // adopt returns g's class for o (a class of another registry), copying
 // what o knows.
 func (g *registry) adopt(o *classInfo) *classInfo {
 	ci := g.intern(o.id, o.fp)
-	if !ci.ready.Load() && o.ready.Load() {
-		ci.mu.Lock()
-		if !ci.ready.Load() {
-			ci.shape, ci.role, ci.isSelect, ci.variant, ci.keyCol, ci.point = o.shape, o.role, o.isSelect, o.variant, o.keyCol, o.point
-			ci.ready.Store(true)
-		}
-		ci.mu.Unlock()
+	st := o.state.Load()
+	if ci.state.Load()&st == st {
+		return ci
 	}
-	if !ci.scanReady.Load() && o.scanReady.Load() {
-		ci.mu.Lock()
-		if !ci.scanReady.Load() {
-			ci.scan, ci.fixedKeys, ci.perRow = o.scan, o.fixedKeys, o.perRow
-			ci.scanReady.Store(true)
-		}
-		ci.mu.Unlock()
+	mu := g.lock(ci)
+	mu.Lock()
+	defer mu.Unlock()
+	cur := ci.state.Load()
+	if cur&stReady == 0 && st&stReady != 0 {
+		ci.ref, ci.shape, ci.role, ci.isSelect, ci.variant, ci.keyCol, ci.point = o.ref, o.shape, o.role, o.isSelect, o.variant, o.keyCol, o.point
+		cur |= stReady
 	}
+	if cur&stScan == 0 && st&stScan != 0 {
+		ci.scan, ci.fixedKeys, ci.perRow = o.scan, o.fixedKeys, o.perRow
+		cur |= stScan
+	}
+	ci.state.Store(cur)
 	return ci
+}
+
+// resolve parses q (a complete statement of the class) for its shape;
+// after maxShapeTries failures the class is classified by its first word.
+func (g *registry) resolve(ci *classInfo, q []byte) {
+	mu := g.lock(ci)
+	mu.Lock()
+	defer mu.Unlock()
+	if ci.ready() || ci.tries >= maxShapeTries {
+		return
+	}
+	if ci.ref == "" {
+		ci.ref = string(q)
+	}
+	sh, err := fingerprint.ShapeOf(string(q))
+	if err == nil {
+		ci.setShape(sh)
+		if !ci.isSelect && ci.role != roleChild {
+			ci.ref = "" // never an example nor a loop's statement
+		}
+		ci.state.Store(ci.state.Load() | stReady)
+	} else if ci.tries++; ci.tries == maxShapeTries {
+		ci.fallbackRole()
+		ci.state.Store(ci.state.Load() | stReady)
+	}
 }
 
 // classByID returns class id and its example as this detector knows them
@@ -173,7 +247,7 @@ func (d *Detector) classByID(id string) (*classInfo, *classEx) {
 
 // roleOf is ci's role, roleUnknown while its shape is not known.
 func (ci *classInfo) roleOf() role {
-	if ci.ready.Load() {
+	if ci.ready() {
 		return ci.role
 	}
 	return roleUnknown
@@ -182,7 +256,7 @@ func (ci *classInfo) roleOf() role {
 // exampled reports whether the class can appear in a finding (and needs
 // an example): SELECTs and loop children, or not known yet.
 func (ci *classInfo) exampled() bool {
-	if !ci.ready.Load() {
+	if !ci.ready() {
 		return true
 	}
 	return ci.isSelect || ci.role == roleChild
@@ -194,10 +268,11 @@ const maxShapeTries = 3
 
 // setShape derives the class's role from a parsed shape.
 func (ci *classInfo) setShape(sh fingerprint.Shape) {
-	ci.shape = sh
+	ci.shape = classShape{Kind: sh.Kind}
 	switch sh.Kind {
 	case fingerprint.ShapeBegin, fingerprint.ShapeCommit, fingerprint.ShapeRollback, fingerprint.ShapeAutocommit:
 		ci.role = roleTx
+		return
 	case fingerprint.ShapeSelect:
 		if sh.Table == "" && sh.Simple {
 			ci.role = roleNoise // SELECT 1, SELECT @@version, SELECT DATABASE()
@@ -233,8 +308,9 @@ func (ci *classInfo) setShape(sh fingerprint.Shape) {
 		ci.role = roleNoise
 	}
 	ci.keyCol = mainKey(sh.KeyCols)
-	if ci.role != roleChild && !ci.isSelect {
-		ci.shape = fingerprint.Shape{Kind: sh.Kind} // the rest is never read: no memory per class
+	if ci.role == roleChild || ci.isSelect {
+		ci.shape = classShape{Table: sh.Table, KeyCols: sh.KeyCols, InCol: sh.InCol, Columns: sh.Columns,
+			Kind: sh.Kind, Star: sh.Star, Limit: sh.Limit, OrderBy: sh.OrderBy}
 	}
 }
 
@@ -312,15 +388,18 @@ func columnLink(parent, child *classInfo) (k linkKind, parentCol, childCol strin
 	return linkUnknown, "", key, false
 }
 
-// newExample copies ev as a class example.
-func newExample(ev *parser.Event) *classEx {
-	x := &classEx{off: ev.Pos.Offset}
-	x.ex = analyzer.Example{
-		Query: string(ev.Query), Truncated: ev.Truncated, File: ev.Pos.File, Line: ev.Pos.Line,
-		QueryTime: float64(ev.QueryTime) / 1e6, DB: ev.DB, ConnID: ev.ConnID,
+// newExample copies ev as the example of class ci (sharing ci's
+// reference text when it is the same statement).
+func newExample(ev *parser.Event, ci *classInfo) *classEx {
+	x := &classEx{file: ev.Pos.File, db: ev.DB, line: ev.Pos.Line, off: ev.Pos.Offset, qt: ev.QueryTime,
+		conn: ev.ConnID, truncated: ev.Truncated}
+	if ci.ready() && ci.ref == string(ev.Query) {
+		x.query = ci.ref
+	} else {
+		x.query = string(ev.Query)
 	}
 	if ev.Has&parser.HasStart != 0 {
-		x.ex.Time = ev.Start.UTC().Format(time.RFC3339Nano)
+		x.t, x.hasT = ev.Start.UnixNano(), true
 	}
 	return x
 }
@@ -337,14 +416,15 @@ const (
 // fingerprint's literal hash identifies the keys and no scan is needed.
 // The decision depends on the statement's structure only, so every
 // detector (chunk) takes the same.
-func (ci *classInfo) decideScan(q []byte, literals int, ks *fingerprint.KeyScan) {
-	ci.mu.Lock()
-	defer ci.mu.Unlock()
-	if ci.scanReady.Load() {
+func (g *registry) decideScan(ci *classInfo, q []byte, literals int, ks *fingerprint.KeyScan) {
+	mu := g.lock(ci)
+	mu.Lock()
+	defer mu.Unlock()
+	if ci.scanReady() {
 		return
 	}
-	defer ci.scanReady.Store(true)
-	fingerprint.ScanKeys(q, &ci.shape, ks)
+	defer func() { ci.state.Store(ci.state.Load() | stScan) }()
+	ci.scanKeys(q, ks)
 	ci.scan = scanEach
 	if ks.Keys != literals || ks.Rest != 0 || ks.Params || ks.Keys == 0 {
 		return
@@ -353,8 +433,8 @@ func (ci *classInfo) decideScan(q []byte, literals int, ks *fingerprint.KeyScan)
 		if ks.Rows == 0 || ks.Keys%ks.Rows != 0 {
 			return
 		}
-		ci.perRow = ks.Keys / ks.Rows
+		ci.perRow = int32(ks.Keys / ks.Rows)
 	}
-	ci.fixedKeys = ks.Keys - ks.InKeys
+	ci.fixedKeys = int32(ks.Keys - ks.InKeys)
 	ci.scan = scanLiterals
 }

@@ -49,6 +49,7 @@ type Detector struct {
 	tags   []fingerprint.Tag
 	ks     fingerprint.KeyScan
 	oks    fingerprint.KeyScan // the observed statement's keys
+	sbuf   []byte              // statements rebuilt from their differences
 	tcache [4]tagEntry         // recent comments and what they say
 	ccache [64]*conn           // recent connections by id (skips the map)
 	// idCache maps the address of an EventClass.ID string to its class.
@@ -305,8 +306,8 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 			}
 		}
 	case rl == roleChild && !ev.Truncated:
-		if !ci.scanReady.Load() {
-			ci.decideScan(ev.Query, cls.Literals, &d.ks)
+		if !ci.scanReady() {
+			d.reg.decideScan(ci, ev.Query, cls.Literals, &d.ks)
 		}
 		if ci.scan == scanLiterals {
 			// Every literal is a key: the fingerprint's literal hash is
@@ -314,9 +315,9 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 			// this loop becomes a finding's example.
 			r.flags |= flagText
 			if ci.variant == variantInsert {
-				r.nkeys = int64(cls.Literals / ci.perRow)
+				r.nkeys = int64(cls.Literals / int(ci.perRow))
 			} else if ci.shape.InCol != "" {
-				r.nkeys = int64(cls.Literals - ci.fixedKeys)
+				r.nkeys = int64(cls.Literals - int(ci.fixedKeys))
 			}
 			if len(ev.Query) <= maxRowText {
 				r.q = ev.Query
@@ -331,7 +332,7 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 			break
 		}
 		ks := &d.oks // not d.ks: the unit rules may read other keys before r is kept
-		fingerprint.ScanKeys(ev.Query, &ci.shape, ks)
+		ci.scanKeys(ev.Query, ks)
 		r.key, r.rest = ks.Hash, ks.Rest
 		if ks.Params {
 			r.flags |= flagParams
@@ -475,20 +476,19 @@ func (d *Detector) class(cls *analyzer.EventClass, ev *parser.Event) *classInfo 
 	// class: a direct-mapped cache on its address skips hashing the ID.
 	p := unsafe.StringData(cls.ID)
 	slot := &d.idCache[(uintptr(unsafe.Pointer(p))>>4)%uintptr(len(d.idCache))]
-	if slot.p == p && slot.ci != nil && slot.ci.id == cls.ID && slot.ci.ready.Load() {
+	if slot.p == p && slot.ci != nil && slot.ci.id == cls.ID && slot.ci.ready() {
 		return slot.ci
 	}
 	ci := d.reg.intern(cls.ID, cls.Fingerprint)
-	l := d.local(ci.idx)
-	if !l.seen {
+	slot.p, slot.ci = p, ci
+	if !ci.ready() && !ev.Truncated && ev.Kind != parser.KindAdmin {
+		d.reg.resolve(ci, ev.Query)
+	}
+	if l := d.local(ci.idx); !l.seen {
 		l.seen = true
 		if ci.exampled() {
-			l.ex = newExample(ev)
+			l.ex = newExample(ev, ci)
 		}
-	}
-	slot.p, slot.ci = p, ci
-	if !ci.ready.Load() && !ev.Truncated && ev.Kind != parser.KindAdmin {
-		ci.resolve(ev.Query)
 	}
 	return ci
 }
@@ -512,24 +512,6 @@ func (d *Detector) growLocal(n int) {
 	l := make([]classLocal, n, max(n, 2*cap(d.loc), 64))
 	copy(l, d.loc)
 	d.loc = l
-}
-
-// resolve parses q (a complete statement of the class) for its shape;
-// after maxShapeTries failures the class is classified by its first word.
-func (ci *classInfo) resolve(q []byte) {
-	ci.mu.Lock()
-	defer ci.mu.Unlock()
-	if ci.ready.Load() || ci.tries >= maxShapeTries {
-		return
-	}
-	sh, err := fingerprint.ShapeOf(string(q))
-	if err == nil {
-		ci.setShape(sh)
-		ci.ready.Store(true)
-	} else if ci.tries++; ci.tries == maxShapeTries {
-		ci.fallbackRole()
-		ci.ready.Store(true)
-	}
 }
 
 // fallbackRole classifies a class TiDB cannot parse by its first word:
@@ -1097,7 +1079,7 @@ func (d *Detector) stored(r *obs) obs {
 
 // recKey is the key hash of x, a record of u.
 func (d *Detector) recKey(u *unit, x *rec) uint64 {
-	u.resolveKeys(x, d.reg.get(x.ci), &d.ks)
+	u.resolveKeys(x, d.reg.get(x.ci), &d.ks, &d.sbuf)
 	return x.key
 }
 
@@ -1106,10 +1088,10 @@ func (d *Detector) recKey(u *unit, x *rec) uint64 {
 func (d *Detector) obsKey(r *obs) uint64 {
 	if r.flags&flagPending != 0 {
 		q := r.q
-		if q == nil && len(r.enc) >= 4 {
-			q = r.enc[4:]
+		if q == nil && r.enc != nil {
+			q = entryStmt(r.enc, r.ci, &d.sbuf)
 		}
-		fingerprint.ScanKeys(q, &r.ci.shape, &d.ks)
+		r.ci.scanKeys(q, &d.ks)
 		return d.ks.Hash
 	}
 	return r.key

@@ -435,3 +435,48 @@ func TestNoRTTStandalone(t *testing.T) {
 		t.Errorf("RTT -1: waste %v, default RTT: %v", fs, with)
 	}
 }
+
+// Detectors made by New (not one Factory) have their own class
+// registries: merged, their records are mapped onto the first one's
+// classes (and statement texts kept as differences from another
+// registry's reference texts are rewritten), with the serial result.
+func TestMergeAcrossRegistries(t *testing.T) {
+	// A long unit (its statements are kept as differences from the
+	// class's first statement) cut in two.
+	long := newScript()
+	long.q(1, 0, "BEGIN")
+	for i := 0; i < 700; i++ {
+		long.q(1, 1, "SELECT * FROM users WHERE id = %d", 1000+i*7)
+		long.q(1, 1, "UPDATE users SET seen = %d WHERE id = %d", i, 1000+i*7)
+	}
+	long.q(1, 0, "COMMIT")
+	for seed := uint64(0); seed <= 6; seed++ {
+		evs := long.evs
+		if seed > 0 {
+			evs = randomWorkload(seed)
+		} else if len(n1s(findings(evs, nplusone.Config{}))) == 0 {
+			t.Fatal("the long unit has no loop: the test would prove little")
+		}
+		want := mustJSON(t, findings(evs, nplusone.Config{}))
+		rng := rand.New(rand.NewPCG(seed, 5))
+		for trial := 0; trial < 8; trial++ {
+			cuts := []int{rng.IntN(len(evs)), rng.IntN(len(evs))}
+			sortInts(cuts)
+			bounds := append(append([]int{0}, cuts...), len(evs))
+			newDet := func() analyzer.Detector { return nplusone.New(nplusone.Config{}) }
+			total := analyzer.New(analyzer.Options{NewDetector: newDet})
+			for i := 0; i+1 < len(bounds); i++ {
+				a := analyzer.New(analyzer.Options{NewDetector: newDet})
+				for j := bounds[i]; j < bounds[i+1]; j++ {
+					ev := evs[j]
+					a.Add(&ev)
+				}
+				total.Merge(a)
+			}
+			got := mustJSON(t, total.Report(analyzer.ReportOptions{}).Findings)
+			if got != want {
+				t.Fatalf("seed %d cuts %v:\n%s", seed, cuts, cmp.Diff(want, got))
+			}
+		}
+	}
+}

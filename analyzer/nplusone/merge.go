@@ -45,7 +45,7 @@ func (d *Detector) Merge(other analyzer.Detector) {
 		}
 		dl := d.local(di)
 		dl.seen = true
-		if nl.ex != nil && (dl.ex == nil || d.earlierPos(nl.ex.ex.File, nl.ex.off, dl.ex.ex.File, dl.ex.off, n)) {
+		if nl.ex != nil && (dl.ex == nil || d.earlierPos(nl.ex.file, nl.ex.off, dl.ex.file, dl.ex.off, n)) {
 			dl.ex = nl.ex
 		}
 	}
@@ -55,6 +55,7 @@ func (d *Detector) Merge(other analyzer.Detector) {
 			return
 		}
 		remapped[u] = true
+		u.expand(n.reg)
 		for i := range u.recs {
 			u.recs[i].ci = cmap[u.recs[i].ci]
 		}
@@ -63,6 +64,20 @@ func (d *Detector) Merge(other analyzer.Detector) {
 		if cmap != nil && r.ci != nil {
 			r.ci = d.reg.get(cmap[r.ci.idx])
 		}
+	}
+	// Every unit of n, before any joins d's.
+	for _, c := range n.conns {
+		remap(c.cur.resolve())
+	}
+	for _, u := range n.keyed {
+		remap(u.resolve())
+	}
+	for _, u := range n.kheads {
+		remap(u)
+	}
+	for _, h := range n.heads {
+		remap(&h.buf)
+		remap(h.endUnit.resolve())
 	}
 
 	// Files, clocks.
@@ -93,7 +108,6 @@ func (d *Detector) Merge(other analyzer.Detector) {
 
 	// Keyed units that may continue d's.
 	for _, h := range n.kheads {
-		remap(h)
 		h.head = false
 		cur := d.keyed[h.key]
 		first := h.firstKeyed
@@ -125,7 +139,6 @@ func (d *Detector) Merge(other analyzer.Detector) {
 
 	// Connection heads, replayed through d's states.
 	for _, h := range n.heads {
-		remap(&h.buf)
 		c := d.getConnState(h.conn)
 		if c == nil {
 			c = &conn{id: h.conn, startB: bNone}
@@ -174,7 +187,6 @@ func (d *Detector) Merge(other analyzer.Detector) {
 		}
 		if nc.cur != nil {
 			nc.cur = nc.cur.resolve()
-			remap(nc.cur)
 		}
 		if old := d.getConnState(id); old != nil && old != nc {
 			d.detach(old, bGap)
@@ -186,7 +198,6 @@ func (d *Detector) Merge(other analyzer.Detector) {
 		if d.keyed[key] == u {
 			continue
 		}
-		remap(u)
 		if old := d.keyed[key]; old != nil {
 			d.keyedClose(old)
 		}

@@ -117,7 +117,7 @@ func (d *Detector) capture(u *unit, from, to int32) *sugInput {
 		limit := min(len(execs), 4*maxSugKeys)
 		ks := make([]keyed, limit)
 		for i := range ks {
-			ks[i].texts, ks[i].cols = u.keys(&recs[execs[i]], &g.ci.shape, &d.ks)
+			ks[i].texts, ks[i].cols = u.keys(&recs[execs[i]], g.ci, &d.ks, &d.sbuf)
 		}
 		if g.ci.variant == variantInsert {
 			for _, k := range ks {

@@ -120,7 +120,7 @@ func seconds(us int64) float64 { return float64(us) / 1e6 }
 func (d *Detector) classRef(id, fp string, redact bool) analyzer.ClassRef {
 	ref := analyzer.ClassRef{ClassID: id, Fingerprint: fp}
 	if _, x := d.classByID(id); x != nil {
-		ex := x.ex
+		ex := x.example()
 		if redact {
 			ex.Query = fingerprint.Redact([]byte(ex.Query))
 		}

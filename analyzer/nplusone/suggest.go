@@ -34,8 +34,8 @@ func (d *Detector) suggest(fa *findingAgg, main *childAgg, redact bool) (string,
 	if fa.parent != nil {
 		var pex *classEx
 		parent, pex = d.classByID(fa.parent.id)
-		if pex != nil && !pex.ex.Truncated {
-			parentEx = pex.ex.Query
+		if pex != nil && !pex.truncated {
+			parentEx = pex.query
 		}
 	}
 	nested := false
@@ -43,7 +43,7 @@ func (d *Detector) suggest(fa *findingAgg, main *childAgg, redact bool) (string,
 	for i := range fa.children {
 		c := &fa.children[i]
 		ci, cex := d.classByID(c.id)
-		if ci == nil || cex == nil || cex.ex.Truncated {
+		if ci == nil || cex == nil || cex.truncated {
 			continue
 		}
 		if c.depth > 1 {
@@ -69,14 +69,14 @@ func (d *Detector) suggest(fa *findingAgg, main *childAgg, redact bool) (string,
 				rows = []string{"()"}
 			}
 			intro = fmt.Sprintf("Insert the %s rows with one multi-row INSERT (chunks of 500–1000 rows, within max_allowed_packet):", table(&c.classKey))
-			sql, err = fingerprint.BatchInsert(cex.ex.Query, rows, redact || rows[0] == "()")
+			sql, err = fingerprint.BatchInsert(cex.query, rows, redact || rows[0] == "()")
 		case variantCount:
 			intro = fmt.Sprintf("Count for all keys in one grouped query (or keep a counter column on %s, a counter cache):", table(fa.parent))
-			sql, err = batch(cex.ex.Query, fingerprint.BatchGroupCount, keyCol, keys, redact)
+			sql, err = batch(cex.query, fingerprint.BatchGroupCount, keyCol, keys, redact)
 			usesIn = true
 		case variantExists:
 			intro = "Probe all keys at once (a semi-join) and test membership in the application:"
-			sql, err = batch(cex.ex.Query, fingerprint.BatchDistinct, keyCol, keys, redact)
+			sql, err = batch(cex.query, fingerprint.BatchDistinct, keyCol, keys, redact)
 			usesIn = true
 		case variantWrite:
 			if varying {
@@ -85,7 +85,7 @@ func (d *Detector) suggest(fa *findingAgg, main *childAgg, redact bool) (string,
 			} else {
 				intro = fmt.Sprintf("Write all %s rows in one statement, in chunks of 500–1000 keys:", table(&c.classKey))
 			}
-			sql, err = batch(cex.ex.Query, fingerprint.BatchIn, keyCol, keys, redact)
+			sql, err = batch(cex.query, fingerprint.BatchIn, keyCol, keys, redact)
 			usesIn = true
 		default:
 			if c.inKey {
@@ -93,7 +93,7 @@ func (d *Detector) suggest(fa *findingAgg, main *childAgg, redact bool) (string,
 			} else {
 				intro = fmt.Sprintf("Load the %s rows for all keys in one query instead of one query per row:", table(&c.classKey))
 			}
-			sql, err = batch(cex.ex.Query, fingerprint.BatchIn, keyCol, keys, redact)
+			sql, err = batch(cex.query, fingerprint.BatchIn, keyCol, keys, redact)
 			usesIn = true
 		}
 		if err != nil {

@@ -1,8 +1,10 @@
 package nplusone
 
 import (
+	"encoding/binary"
 	"math"
 	"slices"
+	"unsafe"
 
 	"github.com/sqlsift/sqlsift/analyzer/fingerprint"
 )
@@ -230,16 +232,80 @@ func (u *unit) push(r *obs) {
 	case r.q == nil:
 	case r.flags&flagText != 0:
 		x.text = int32(len(u.text))
-		n := len(r.q)
-		u.text = append(u.text, 1, 0, byte(n), byte(n>>8))
-		u.text = append(u.text, r.q...)
+		if len(u.recs) <= diffAfter {
+			// Small units come and go: a plain copy, without reading the
+			// class's reference text (a cache miss per statement).
+			u.text = append(append(u.text, 1, 0, byte(len(r.q)), byte(len(r.q)>>8)), r.q...)
+		} else {
+			u.text = appendStmt(u.text, r.q, r.ci)
+		}
 	case r.ks != nil && r.ks.NSpans > 0:
 		x.text = u.encode(r)
 	}
 }
 
 // Arena entries: a span count n, then per span its key column (1 byte)
-// and length (2 bytes, little endian), then the span texts.
+// and length (2 bytes, little endian), then the span texts. A whole
+// statement (flagText) is one span; with entryDiff set in n, it is kept
+// as its difference from the class's reference text: the lengths of the
+// common prefix and suffix (2 bytes each) follow the span's header, and
+// the span text is the middle.
+
+const entryDiff = 0x80
+
+// diffAfter is the size from which a unit keeps statements as
+// differences (memory matters in large units only).
+const diffAfter = 256
+
+// appendStmt appends the entry of statement q of class ci.
+func appendStmt(b, q []byte, ci *classInfo) []byte {
+	ref := ci.ref
+	if ref == "" || len(q) > 0xffff {
+		return append(append(b, 1, 0, byte(len(q)), byte(len(q)>>8)), q...)
+	}
+	p := commonPrefix(q, ref)
+	s := commonSuffix(q[p:], ref[p:])
+	mid := q[p : len(q)-s]
+	b = append(b, 1|entryDiff, 0, byte(len(mid)), byte(len(mid)>>8), byte(p), byte(p>>8), byte(s), byte(s>>8))
+	return append(b, mid...)
+}
+
+func commonPrefix(a []byte, b string) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i+8 <= n && binary.LittleEndian.Uint64(a[i:]) == binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(b[i:]), 8)) {
+		i += 8
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+func commonSuffix(a []byte, b string) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[len(a)-1-i] == b[len(b)-1-i] {
+		i++
+	}
+	return i
+}
+
+// entryStmt returns the statement of a whole-statement entry e of class
+// ci, rebuilt in *buf when it is kept as a difference.
+func entryStmt(e []byte, ci *classInfo, buf *[]byte) []byte {
+	l := int(e[2]) | int(e[3])<<8
+	if e[0]&entryDiff == 0 {
+		return e[4 : 4+l]
+	}
+	p, s := int(e[4])|int(e[5])<<8, int(e[6])|int(e[7])<<8
+	ref := ci.ref
+	b := append((*buf)[:0], ref[:p]...)
+	b = append(b, e[8:8+l]...)
+	b = append(b, ref[len(ref)-s:]...)
+	*buf = b
+	return b
+}
 
 // encode appends r's key texts (r.ks's spans of r.q) to the arena and
 // returns the entry's offset (-1: none kept).
@@ -294,21 +360,20 @@ func keySpans(ks *fingerprint.KeyScan, q []byte, limit int) (spans [fingerprint.
 	return spans, cols
 }
 
-// text returns the statement kept whole for r (flagText), or nil.
-func (u *unit) stmt(r *rec) []byte {
+// stmt returns the statement kept whole for r (flagText), or nil.
+func (u *unit) stmt(r *rec, ci *classInfo, buf *[]byte) []byte {
 	if r.flags&flagText == 0 || r.text < 0 {
 		return nil
 	}
-	e := u.entry(r)
-	return e[4:]
+	return entryStmt(u.entry(r), ci, buf)
 }
 
 // resolveKeys reads the keys of a lazily kept record.
-func (u *unit) resolveKeys(r *rec, ci *classInfo, ks *fingerprint.KeyScan) {
+func (u *unit) resolveKeys(r *rec, ci *classInfo, ks *fingerprint.KeyScan, buf *[]byte) {
 	if r.flags&flagPending == 0 {
 		return
 	}
-	fingerprint.ScanKeys(u.stmt(r), &ci.shape, ks)
+	ci.scanKeys(u.stmt(r, ci, buf), ks)
 	r.key, r.rest = ks.Hash, ks.Rest
 	if ks.Params {
 		r.flags |= flagParams
@@ -327,8 +392,11 @@ func (u *unit) entry(r *rec) []byte {
 		return nil
 	}
 	b := u.text[r.text:]
-	n := int(b[0])
+	n := int(b[0] &^ entryDiff)
 	size := 1 + 3*n
+	if b[0]&entryDiff != 0 {
+		size += 4
+	}
 	for i := 0; i < n; i++ {
 		size += int(b[1+3*i+1]) | int(b[1+3*i+2])<<8
 	}
@@ -395,6 +463,29 @@ func (u *unit) compact() {
 	}
 }
 
+// expand rewrites the entries kept as differences in full, with the
+// reference texts of reg's classes (before the records move to another
+// registry, whose reference texts differ).
+func (u *unit) expand(reg *registry) {
+	old := u.text
+	u.text = make([]byte, 0, len(old))
+	var buf []byte
+	for i := range u.recs {
+		r := &u.recs[i]
+		if r.text < 0 {
+			continue
+		}
+		e := (&unit{text: old}).entry(r)
+		r.text = int32(len(u.text))
+		if e[0]&entryDiff == 0 {
+			u.text = append(u.text, e...)
+			continue
+		}
+		q := entryStmt(e, reg.get(r.ci), &buf)
+		u.text = append(append(u.text, 1, 0, byte(len(q)), byte(len(q)>>8)), q...)
+	}
+}
+
 // absorb moves the records of o (a later part of the same unit) into u.
 func (u *unit) absorb(o *unit, maxRecs int) {
 	for i := range o.recs {
@@ -429,20 +520,20 @@ func (u *unit) sortRecs() {
 
 // keys returns the key texts of r and their key columns (INSERT: the
 // VALUES rows), scanning the kept statement when only that was kept.
-func (u *unit) keys(r *rec, sh *fingerprint.Shape, ks *fingerprint.KeyScan) (texts []string, cols []uint8) {
+func (u *unit) keys(r *rec, ci *classInfo, ks *fingerprint.KeyScan, buf *[]byte) (texts []string, cols []uint8) {
 	e := u.entry(r)
 	if e == nil {
 		return nil, nil
 	}
-	n := int(e[0])
+	n := int(e[0] &^ entryDiff)
 	p := 1 + 3*n
 	if r.flags&flagText != 0 {
-		q := e[p:]
-		fingerprint.ScanKeys(q, sh, ks)
+		q := entryStmt(e, ci, buf)
+		ci.scanKeys(q, ks)
 		if r.flags&flagLazy != 0 {
 			// What an eager scan would have kept.
 			limit := maxKeyText
-			if sh.Kind == fingerprint.ShapeInsert {
+			if ci.shape.Kind == fingerprint.ShapeInsert {
 				limit = maxRowText
 			}
 			spans, kc := keySpans(ks, q, limit)
