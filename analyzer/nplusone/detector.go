@@ -219,8 +219,18 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 	if !d.hasClock {
 		before = math.MinInt64
 	}
+	newFile := d.hasFile && ev.Pos.File != d.file
+	if newFile {
+		// Units never span files, and files need not be in time order
+		// (rotated logs given newest first): close everything at the old
+		// file's clock, and judge the new file by its own clock only.
+		d.closeAll(bNone, before)
+		d.file = ev.Pos.File
+		d.files = append(d.files, ev.Pos.File)
+		before = math.MinInt64
+	}
 	if timed {
-		if !d.hasClock || end > d.clock {
+		if !d.hasClock || end > d.clock || newFile {
 			d.clock = end
 		}
 		if !d.hasClock {
@@ -233,10 +243,6 @@ func (d *Detector) Observe(ev *parser.Event, cls *analyzer.EventClass) {
 	}
 	if !d.hasFile {
 		d.file, d.firstFile, d.hasFile = ev.Pos.File, ev.Pos.File, true
-		d.files = append(d.files, ev.Pos.File)
-	} else if ev.Pos.File != d.file {
-		d.closeAll(bNone, before)
-		d.file = ev.Pos.File
 		d.files = append(d.files, ev.Pos.File)
 	}
 	d.n++

@@ -81,9 +81,11 @@ func (d *Detector) Merge(other analyzer.Detector) {
 	}
 
 	// Files, clocks.
+	newFile := false
 	if n.hasFile {
 		if d.hasFile && n.firstFile != d.file {
 			d.closeAll(bNone, d.clock) // a new file: nothing continues
+			newFile = true
 		}
 		for i, f := range n.files {
 			if i == 0 && len(d.files) > 0 && d.files[len(d.files)-1] == f {
@@ -96,7 +98,9 @@ func (d *Detector) Merge(other analyzer.Detector) {
 		}
 		d.file, d.hasFile = n.file, true
 	}
-	base, hadClock := d.clock, d.hasClock
+	// Files need not be in time order (rotated logs given newest first):
+	// a new file's statements are not judged by an earlier file's clock.
+	base, hadClock := d.clock, d.hasClock && !newFile
 	if hadClock && n.hasClock && base > n.first+int64(d.cfg.Skew/time.Microsecond) {
 		d.approx = true // more disorder than Skew: stitching may be inexact
 	}
@@ -212,7 +216,7 @@ func (d *Detector) Merge(other analyzer.Detector) {
 		}
 	}
 	if n.hasClock {
-		if !d.hasClock || n.clock > d.clock {
+		if !d.hasClock || n.clock > d.clock || newFile {
 			d.clock = n.clock
 		}
 		if !d.hasClock {
