@@ -50,14 +50,13 @@ type Detector struct {
 	ks     fingerprint.KeyScan
 	oks    fingerprint.KeyScan // the observed statement's keys
 	sbuf   []byte              // statements rebuilt from their differences
-	tcache [4]tagEntry         // recent comments and what they say
+	tcache [64]tagEntry        // comments seen lately and what they say, by hash
 	ccache [64]*conn           // recent connections by id (skips the map)
 	// idCache maps the address of an EventClass.ID string to its class.
 	idCache [512]struct {
 		p  *byte
 		ci *classInfo
 	}
-	tnext int
 
 	agg   map[string]*findingAgg
 	bySig map[uint64]*findingAgg // this detector's occurrences' signatures
@@ -416,12 +415,13 @@ type tagEntry struct {
 // q's only comment was seen lately.
 func (d *Detector) comment(q []byte) (string, boundary, uint64, []fingerprint.Tag) {
 	c, ok := onlyComment(q)
+	var e *tagEntry
 	if ok {
-		for i := range d.tcache {
-			e := &d.tcache[i]
-			if e.comment != nil && bytes.Equal(e.comment, c) {
-				return e.key, e.kb, e.ctx, e.tags
-			}
+		// Direct-mapped by the comment's hash: concurrent requests each
+		// repeat their own comment, interleaved.
+		e = &d.tcache[commentHash(c)%uint64(len(d.tcache))]
+		if e.comment != nil && bytes.Equal(e.comment, c) {
+			return e.key, e.kb, e.ctx, e.tags
 		}
 	}
 	d.tags = fingerprint.Tags(q, d.tags[:0])
@@ -429,24 +429,35 @@ func (d *Detector) comment(q []byte) (string, boundary, uint64, []fingerprint.Ta
 	if !ok {
 		return key, kb, ctx, d.tags
 	}
-	e := &d.tcache[d.tnext%len(d.tcache)]
-	d.tnext++
 	e.comment = append(e.comment[:0], c...)
 	e.key, e.kb, e.ctx = key, kb, ctx
 	e.tags = append(e.tags[:0], d.tags...)
 	return key, kb, ctx, e.tags
 }
 
+// commentHash is FNV-1a over the comment's last 32 bytes and its length:
+// request and trace ids vary there (sqlcommenter sorts keys, traceparent
+// comes last), and hashing the whole comment per statement costs more.
+func commentHash(c []byte) uint64 {
+	h := uint64(14695981039346656037) ^ uint64(len(c))
+	for _, b := range c[max(0, len(c)-32):] {
+		h = (h ^ uint64(b)) * 1099511628211
+	}
+	return h
+}
+
 // onlyComment returns q's comment when it has exactly one, at its start
 // or its end (what Tags reads then is a function of those bytes alone).
 func onlyComment(q []byte) ([]byte, bool) {
-	if bytes.Count(q, commentOpen) != 1 {
+	// One forward scan: no bytes.Count plus a backward LastIndex (which
+	// is a slow Rabin-Karp for a two-byte needle).
+	i := bytes.Index(q, commentOpen)
+	if i < 0 || bytes.Index(q[i+2:], commentOpen) >= 0 {
 		return nil, false
 	}
 	t := bytes.TrimRight(q, "; \t\r\n")
 	if bytes.HasSuffix(t, commentClose) {
-		i := bytes.LastIndex(t, commentOpen)
-		return t[i:], true
+		return t[i:], true // the only "/*" (trimmed bytes hold none)
 	}
 	l := bytes.TrimLeft(q, " \t\r\n")
 	if bytes.HasPrefix(l, commentOpen) {
@@ -603,7 +614,9 @@ func (d *Detector) newUnit() *unit {
 		recs, text, wide := u.recs[:0], u.text[:0], u.wide[:0]
 		*u = unit{recs: recs, text: text, wide: wide}
 	} else {
-		u = &unit{}
+		// Room for a typical request or transaction at once, instead of
+		// growing through 1, 2, 4, ... records.
+		u = &unit{recs: make([]rec, 0, 32), text: make([]byte, 0, 2048)}
 	}
 	d.seq++
 	u.seq = d.seq
@@ -615,7 +628,10 @@ func (d *Detector) release(u *unit) {
 	u.done = true
 	// Not while merging: the other detector's heads still compare unit
 	// pointers, and a reused unit would alias one.
-	if !d.merging && cap(u.recs) <= 4*d.cfg.MaxUnitStatements && len(d.pool) < 64 {
+	// Many request units can close at once (a sweep): keep up to 256
+	// small ones for reuse, but only 64 of any size (bounded memory).
+	small := cap(u.recs) <= 256 && len(d.pool) < 256
+	if !d.merging && cap(u.recs) <= 4*d.cfg.MaxUnitStatements && (len(d.pool) < 64 || small) {
 		d.pool = append(d.pool, u)
 	}
 }
