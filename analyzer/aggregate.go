@@ -47,6 +47,20 @@ type Detector interface {
 	Units(o ReportOptions) []UnitGroup
 }
 
+// InputStarter is implemented by Detectors that can use knowing that
+// their first event starts an input (nothing earlier continues into it).
+type InputStarter interface {
+	AtInputStart()
+}
+
+// AtInputStart tells a new Aggregator that its first event is the first
+// of an input (a file's first chunk, or a whole stream), for its Detector.
+func (a *Aggregator) AtInputStart() {
+	if s, ok := a.det.(InputStarter); ok {
+		s.AtInputStart()
+	}
+}
+
 // EventClass is what a Detector learns about an event's statement.
 type EventClass struct {
 	ID          string // class id (fingerprint.ID of Fingerprint)

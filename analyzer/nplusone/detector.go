@@ -43,6 +43,7 @@ type Detector struct {
 	clock, first    int64 // µs: max end time seen, and the first event's
 	hasClock        bool
 	isEarly         bool
+	fresh           bool // the first event starts an input: no earlier state (AtInputStart)
 	n               uint64
 	seq             uint64
 
@@ -165,6 +166,18 @@ func newDetector(cfg Config, reg *registry) *Detector {
 		isEarly: true,
 		early:   map[string]bool{},
 		minQT:   -1,
+	}
+}
+
+// AtInputStart tells a detector that has observed nothing yet that its
+// first event starts an input (a file's first entry): no earlier chunk's
+// state can continue into it, so it keeps no heads for stitching. The
+// result is the same; the reader of the first (or only) chunk of a file
+// saves the memory and the replay.
+func (d *Detector) AtInputStart() {
+	if d.n == 0 && !d.hasFile {
+		d.fresh = true
+		d.isEarly, d.early = false, nil
 	}
 }
 
@@ -682,6 +695,9 @@ func (d *Detector) getConn(id uint64, r *obs) *conn {
 // that, any earlier unit is idle-closed for sure, given the Skew bound on
 // the input's disorder).
 func (d *Detector) mayHaveState(r *obs) bool {
+	if d.fresh {
+		return false
+	}
 	if r == nil || !r.has(flagTime) {
 		return d.isEarly
 	}

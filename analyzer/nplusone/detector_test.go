@@ -480,3 +480,26 @@ func TestMergeAcrossRegistries(t *testing.T) {
 		}
 	}
 }
+
+// AtInputStart only saves work: with or without the mark on the first
+// piece, serial or cut, the findings are the same (random workloads and
+// both fixtures).
+func TestAtInputStartSameFindings(t *testing.T) {
+	inputs := map[string][]parser.Event{}
+	for seed := uint64(1); seed <= 12; seed++ {
+		inputs[fmt.Sprintf("random %d", seed)] = randomWorkload(seed)
+	}
+	for _, lf := range fixtures(slowFixture, generalFixture) {
+		inputs[lf.format] = readEvents(t, lf)
+	}
+	for name, evs := range inputs {
+		want := mustJSON(t, runMarked(evs, analyzer.Filter{}, nplusone.Config{}, false, false))
+		if got := mustJSON(t, runMarked(evs, analyzer.Filter{}, nplusone.Config{}, false, true)); got != want {
+			t.Errorf("%s: marked serial run differs:\n%s", name, cmp.Diff(want, got))
+		}
+		cut := len(evs) / 3
+		if got := mustJSON(t, runMarked(evs, analyzer.Filter{}, nplusone.Config{}, false, true, cut, 2*cut)); got != want {
+			t.Errorf("%s: marked run cut in 3 differs:\n%s", name, cmp.Diff(want, got))
+		}
+	}
+}

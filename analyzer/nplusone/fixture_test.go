@@ -124,14 +124,23 @@ func readEvents(t testing.TB, lf logFile) []parser.Event {
 func lastElem(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
 
 // run aggregates events with the detector, as -j does when cuts are given:
-// one Aggregator per piece, merged in order.
+// one Aggregator per piece, merged in order. The first piece is marked as
+// the input's start, as the CLI does.
 func run(evs []parser.Event, filter analyzer.Filter, cfg nplusone.Config, redact bool, cuts ...int) []analyzer.Finding {
+	return runMarked(evs, filter, cfg, redact, true, cuts...)
+}
+
+// runMarked is run with the input-start mark optional.
+func runMarked(evs []parser.Event, filter analyzer.Filter, cfg nplusone.Config, redact, fromStart bool, cuts ...int) []analyzer.Finding {
 	opts := analyzer.Options{Filter: filter, NewDetector: nplusone.Factory(cfg)}
 	bounds := append([]int{0}, cuts...)
 	bounds = append(bounds, len(evs))
 	total := analyzer.New(opts)
 	for i := 0; i+1 < len(bounds); i++ {
 		a := analyzer.New(opts)
+		if i == 0 && fromStart {
+			a.AtInputStart()
+		}
 		for j := bounds[i]; j < bounds[i+1]; j++ {
 			ev := evs[j]
 			a.Add(&ev)

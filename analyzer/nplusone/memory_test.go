@@ -65,3 +65,32 @@ func TestMemoryBounded(t *testing.T) {
 	}
 	t.Logf("max connections %d, max request units %d, heads %d", maxConns, maxKeyed, len(d.heads))
 }
+
+// A detector marked at the input's start keeps no heads (nothing before
+// it to stitch to); an unmarked one keeps a head per connection first
+// seen in its early span.
+func TestAtInputStartKeepsNoHeads(t *testing.T) {
+	feed := func(mark bool) *Detector {
+		d := New(Config{})
+		a := analyzer.New(analyzer.Options{NewDetector: func() analyzer.Detector { return d }})
+		if mark {
+			a.AtInputStart()
+		}
+		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		for i := 0; i < 200; i++ {
+			at := t0.Add(time.Duration(i) * time.Millisecond)
+			ev := parser.Event{Kind: parser.KindQuery, ConnID: uint64(i%8 + 1), Query: []byte(fmt.Sprintf("SELECT * FROM users WHERE id = %d", i)),
+				Has:   parser.HasStart | parser.HasEnd | parser.HasQueryTime | parser.HasRowsSent | parser.HasConnID,
+				Start: at, End: at.Add(100 * time.Microsecond), QueryTime: 100, RowsSent: 1,
+				Pos: parser.Pos{File: "x.log", Line: i + 1, Offset: int64(i) * 100}}
+			a.Add(&ev)
+		}
+		return d
+	}
+	if d := feed(false); len(d.heads) != 8 {
+		t.Errorf("unmarked: %d heads, want one per connection (8)", len(d.heads))
+	}
+	if d := feed(true); len(d.heads) != 0 || d.isEarly {
+		t.Errorf("marked: %d heads, early=%v; want none", len(d.heads), d.isEarly)
+	}
+}

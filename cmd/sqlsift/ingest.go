@@ -123,7 +123,7 @@ func ingest(e *env, paths []string, f *inputFlags, ao analyzer.Options) (*analyz
 		}()
 	}
 
-	total := analyzer.New(ao)
+	var total *analyzer.Aggregator // the first result, then everything merged into it
 	inputs := make([]analyzer.Input, len(files))
 	for i, in := range files {
 		inputs[i] = analyzer.Input{Path: in.Path, Format: in.Format, Bytes: in.Size}
@@ -159,7 +159,11 @@ func ingest(e *env, paths []string, f *inputFlags, ao analyzer.Options) (*analyz
 			}
 			trueState = out
 		}
-		total.Merge(r.agg)
+		if total == nil {
+			total = r.agg // merging into an empty aggregator would only copy
+		} else {
+			total.Merge(r.agg)
+		}
 		r.agg = nil
 		<-window
 		prev = r
@@ -169,6 +173,9 @@ func ingest(e *env, paths []string, f *inputFlags, ao analyzer.Options) (*analyz
 		if in.Bytes < 0 {
 			in.Bytes = files[r.u.file].BytesRead()
 		}
+	}
+	if total == nil {
+		total = analyzer.New(ao)
 	}
 	return total, inputs, nil
 }
@@ -192,6 +199,11 @@ func readPlanned(e *env, in *input.File, u unit, f *inputFlags, ao analyzer.Opti
 
 func readUnit(e *env, in *input.File, u unit, c input.Chunk, f *inputFlags, ao analyzer.Options, prog *progress) unitResult {
 	res := unitResult{u: u, c: c, agg: analyzer.New(ao)}
+	if u.chunk <= 0 {
+		// A whole input or its first chunk: nothing earlier continues
+		// into it (the N+1 detector then keeps nothing for stitching).
+		res.agg.AtInputStart()
+	}
 	opts := parser.Options{
 		File:          in.Path,
 		MaxQueryBytes: f.maxQueryBytes,
