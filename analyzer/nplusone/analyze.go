@@ -37,6 +37,7 @@ type scratch struct {
 	qts    []int64
 	mem    []member
 	kids   []occChild
+	tmpl   []member // the members of the root being evaluated
 	conns  []uint64
 	rests  []uint64
 	set    [256]setSlot
@@ -143,6 +144,10 @@ func (d *Detector) analyze(u *unit) {
 		g := &s.groups[gi]
 		switch {
 		case g.parent < 0 && g.nchild > 0 && !g.loop:
+			d.members(int32(gi), false)
+			if len(s.tmpl) == 0 {
+				continue
+			}
 			recsOf := s.idx[g.off : g.off+int32(g.k)]
 			for j, p := range recsOf {
 				end := int32(len(recs))
@@ -152,6 +157,7 @@ func (d *Detector) analyze(u *unit) {
 				d.instance(u, int32(gi), p, end, b)
 			}
 		case g.parent < 0 && g.loop:
+			d.members(int32(gi), true)
 			d.instance(u, int32(gi), -1, int32(len(recs)), b)
 		}
 	}
@@ -319,20 +325,16 @@ func (d *Detector) inWindow(gi int32, from, to int32) []int32 {
 	return all[lo:hi]
 }
 
-// instance evaluates one loop instance: the descendants of root within
-// records [from, to). from is the root's execution (-1: parentless root).
-func (d *Detector) instance(u *unit, root int32, from, to int32, b boundary) {
+// members lists the members of root's loop instances into s.tmpl: the
+// root itself when it is a parentless loop, then its descendants, parents
+// before children. It is the same for every instance of root, so it is
+// computed once per root (a large unit with many classes and many parent
+// executions would otherwise rescan every class per execution).
+func (d *Detector) members(root int32, parentless bool) {
 	s := &d.scr
-	recs := u.recs
-	s.mem = s.mem[:0]
-	start := from
-	if from < 0 {
-		start = 0
-	}
-	// Members: the root itself when it is a parentless loop, then its
-	// descendants, parents before children.
-	if from < 0 {
-		s.mem = append(s.mem, member{g: root, depth: 1})
+	s.tmpl = s.tmpl[:0]
+	if parentless {
+		s.tmpl = append(s.tmpl, member{g: root, depth: 1})
 	}
 	for level := 0; level < 8; level++ {
 		added := false
@@ -341,23 +343,36 @@ func (d *Detector) instance(u *unit, root int32, from, to int32, b boundary) {
 			if !g.loop || g.parent < 0 || g.root != root || int32(gi) == root {
 				continue
 			}
-			if memberIndex(s.mem, int32(gi)) >= 0 {
+			if memberIndex(s.tmpl, int32(gi)) >= 0 {
 				continue
 			}
 			pd := 0
-			if g.parent == root && from >= 0 {
+			if g.parent == root && !parentless {
 				pd = 0
-			} else if pm := memberIndex(s.mem, g.parent); pm >= 0 {
-				pd = s.mem[pm].depth
+			} else if pm := memberIndex(s.tmpl, g.parent); pm >= 0 {
+				pd = s.tmpl[pm].depth
 			} else {
 				continue
 			}
-			s.mem = append(s.mem, member{g: int32(gi), depth: pd + 1})
+			s.tmpl = append(s.tmpl, member{g: int32(gi), depth: pd + 1})
 			added = true
 		}
 		if !added {
 			break
 		}
+	}
+}
+
+// instance evaluates one loop instance: the members of root (s.tmpl,
+// from members) within records [from, to). from is the root's execution
+// (-1: parentless root).
+func (d *Detector) instance(u *unit, root int32, from, to int32, b boundary) {
+	s := &d.scr
+	recs := u.recs
+	s.mem = append(s.mem[:0], s.tmpl...)
+	start := from
+	if from < 0 {
+		start = 0
 	}
 	if len(s.mem) == 0 {
 		return
