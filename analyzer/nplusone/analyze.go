@@ -22,6 +22,7 @@ type group struct {
 	batched     bool
 	loop        bool  // a loop child candidate
 	parent      int32 // group index of its parent, -1 none
+	late        bool  // the parent's record lies after the group's first (see lateParent)
 	root        int32
 	nchild      int
 }
@@ -40,6 +41,7 @@ type scratch struct {
 	tmpl   []member // the members of the root being evaluated
 	conns  []uint64
 	rests  []uint64
+	multi  bool // the unit spans several connections
 	set    [256]setSlot
 }
 
@@ -126,10 +128,14 @@ func (d *Detector) analyze(u *unit) {
 	for gi := range s.groups {
 		d.classify(u, gi, b)
 	}
+	s.multi = false
+	for i := 1; i < len(recs) && !s.multi; i++ {
+		s.multi = u.conn(&recs[i]) != u.conn(&recs[0])
+	}
 	for gi := range s.groups {
 		g := &s.groups[gi]
 		if g.loop {
-			g.parent = d.findParent(u, gi)
+			g.parent, g.late = d.findParent(u, gi)
 		}
 	}
 	for gi := range s.groups {
@@ -154,11 +160,21 @@ func (d *Detector) analyze(u *unit) {
 				if j+1 < len(recsOf) {
 					end = recsOf[j+1]
 				}
-				d.instance(u, int32(gi), p, end, b)
+				lo := p
+				if j == 0 {
+					// Children logged before their parent (lateParent)
+					// belong to its first execution's loop.
+					for ci := range s.groups {
+						if c := &s.groups[ci]; c.parent == int32(gi) && c.late {
+							lo = min(lo, c.first)
+						}
+					}
+				}
+				d.instance(u, int32(gi), p, lo, end, b)
 			}
 		case g.parent < 0 && g.loop:
 			d.members(int32(gi), true)
-			d.instance(u, int32(gi), -1, int32(len(recs)), b)
+			d.instance(u, int32(gi), -1, 0, int32(len(recs)), b)
 		}
 	}
 }
@@ -244,38 +260,146 @@ func (d *Detector) classify(u *unit, gi int, b boundary) {
 // findParent returns the group of the nearest earlier SELECT that can
 // have driven the loop of group gi: it returned several rows (Bullet's
 // rule: a one-row parent cannot cause an N+1), and it is not a sibling
-// child of the same loop.
-func (d *Detector) findParent(u *unit, gi int) int32 {
+// child of the same loop. late: the parent was found by lateParent.
+func (d *Detector) findParent(u *unit, gi int) (int32, bool) {
 	s := &d.scr
 	g := &s.groups[gi]
 	recs := u.recs
+	early := int32(-1)
 	for j := g.first - 1; j >= 0; j-- {
-		p := &recs[j]
-		kgi := s.grp[j]
-		kg := &s.groups[kgi]
-		k := kg.ci
-		if k == g.ci || !k.isSelect {
-			continue
+		if d.parentCandidate(u, gi, j) {
+			early = j
+			break
 		}
-		if rows := u.rows(p); rows >= 0 {
-			if rows < 2 {
-				continue
-			}
-		} else if k.point {
-			continue
-		}
-		if kg.retry || kg.redundant {
-			continue
-		}
-		if kg.k > 1 && d.maxPerWindow(u, gi, int(kgi)) <= 1 {
-			continue // at most one per execution of k: a sibling in the same loop
-		}
-		if rows, ok := d.rowsSum(u, int(kgi)); ok && int64(g.d) > rows {
-			continue // more distinct keys than k ever returned rows
-		}
-		return kgi
 	}
-	return -1
+	if !s.multi {
+		return s.grpOf(early), false
+	}
+	late := d.lateParent(u, gi)
+	switch {
+	case late < 0:
+		return s.grpOf(early), false
+	case early >= 0 && s.groups[s.grp[early]].loop:
+		// The earlier candidate is itself a loop child: the middle level
+		// of a nested loop, driven by an outer parent, so nearer.
+		return s.grpOf(early), false
+	case early >= 0 && bucket(&recs[early]) > bucket(&recs[late]):
+		return s.grpOf(early), false // it certainly started later
+	}
+	return s.grp[late], true
+}
+
+func (s *scratch) grpOf(j int32) int32 {
+	if j < 0 {
+		return -1
+	}
+	return s.grp[j]
+}
+
+// parentCandidate reports whether record j can be the parent of group
+// gi's loop, position apart.
+func (d *Detector) parentCandidate(u *unit, gi int, j int32) bool {
+	s := &d.scr
+	g := &s.groups[gi]
+	p := &u.recs[j]
+	kgi := s.grp[j]
+	kg := &s.groups[kgi]
+	k := kg.ci
+	if k == g.ci || !k.isSelect {
+		return false
+	}
+	if rows := u.rows(p); rows >= 0 {
+		if rows < 2 {
+			return false
+		}
+	} else if k.point {
+		return false
+	}
+	if kg.retry || kg.redundant {
+		return false
+	}
+	if kg.k > 1 && d.maxPerWindow(u, gi, int(kgi)) <= 1 {
+		return false // at most one per execution of k: a sibling in the same loop
+	}
+	if rows, ok := d.rowsSum(u, int(kgi)); ok && int64(g.d) > rows {
+		return false // more distinct keys than k ever returned rows
+	}
+	return true
+}
+
+// lateParent finds, in a unit spanning connections, a parent logged after
+// the loop's first execution. Slow logs write a statement when it ends,
+// possibly after its client got the rows and another connection already
+// ran (and logged) the first lookups, so the order of statements of
+// different connections within the timestamp resolution is not the order
+// they ran in. Such a record counts as preceding the loop when it did not
+// start after the loop's first execution (whole-second stamps: in the
+// same second) and it starts the loop on its own connection, where the
+// order is exact: no execution of the child before it, some after. Among
+// several, the choice does not depend on their order in the log: loop
+// children first (nested levels), then column evidence, then class id.
+// -1: none.
+func (d *Detector) lateParent(u *unit, gi int) int32 {
+	s := &d.scr
+	g := &s.groups[gi]
+	recs := u.recs
+	f := &recs[g.first]
+	if !f.has(flagTime) {
+		return -1
+	}
+	execs := s.idx[g.off : g.off+int32(g.k)]
+	fb := bucket(f)
+	best := int32(-1)
+	for j := g.first + 1; j < int32(len(recs)); j++ {
+		p := &recs[j]
+		if s.grp[j] == int32(gi) || !p.has(flagTime) || !s.groups[s.grp[j]].ci.isSelect {
+			continue
+		}
+		if pb := bucket(p); pb > fb || pb == fb && !p.has(flagCoarse) && p.start > f.start {
+			continue
+		}
+		c := u.conn(p)
+		before, after := false, false
+		for _, x := range execs {
+			if u.conn(&recs[x]) == c {
+				if x < j {
+					before = true
+					break
+				}
+				after = true
+			}
+		}
+		if before || !after || !d.parentCandidate(u, gi, j) {
+			continue
+		}
+		if best < 0 || d.preferParent(g.ci, s.groups[s.grp[j]].ci, s.groups[s.grp[best]].ci, s.groups[s.grp[j]].loop, s.groups[s.grp[best]].loop) {
+			best = j
+		}
+	}
+	return best
+}
+
+// preferParent orders candidate parents a and b of child c without their
+// positions: loop children, then column evidence, then class id.
+func (d *Detector) preferParent(c, a, b *classInfo, aLoop, bLoop bool) bool {
+	if aLoop != bLoop {
+		return aLoop
+	}
+	_, _, _, ea := columnLink(a, c)
+	_, _, _, eb := columnLink(b, c)
+	if ea != eb {
+		return ea
+	}
+	return a.id < b.id
+}
+
+// bucket is a record's start at the resolution of its timestamps:
+// whole seconds for coarse ones.
+func bucket(r *rec) int64 {
+	if r.has(flagCoarse) {
+		return r.start - r.start%1_000_000
+	}
+	return r.start
 }
 
 // maxPerWindow is the largest number of executions of group c between
@@ -364,16 +488,13 @@ func (d *Detector) members(root int32, parentless bool) {
 }
 
 // instance evaluates one loop instance: the members of root (s.tmpl,
-// from members) within records [from, to). from is the root's execution
-// (-1: parentless root).
-func (d *Detector) instance(u *unit, root int32, from, to int32, b boundary) {
+// from members) within records [start, to). from is the root's execution
+// (-1: parentless root); start is from, or earlier for children logged
+// before it.
+func (d *Detector) instance(u *unit, root int32, from, start, to int32, b boundary) {
 	s := &d.scr
 	recs := u.recs
 	s.mem = append(s.mem[:0], s.tmpl...)
-	start := from
-	if from < 0 {
-		start = 0
-	}
 	if len(s.mem) == 0 {
 		return
 	}
@@ -525,7 +646,7 @@ func (d *Detector) instance(u *unit, root int32, from, to int32, b boundary) {
 	if !any {
 		return
 	}
-	d.loopFinding(u, root, from, to, b)
+	d.loopFinding(u, root, from, start, to, b)
 }
 
 // allWithinRows: under weak boundaries a polymorphic loop may not run more

@@ -24,7 +24,11 @@
 // rows (Rows_sent; for general logs, one that is not a point lookup) and
 // whose rows bound the child's distinct keys; siblings of the same loop
 // are skipped, and a child whose parent is itself a loop child nests
-// (N+1+M). Each execution of the parent is one loop instance; a finding
+// (N+1+M). In a unit spanning connections, a SELECT logged after the
+// first child still counts as earlier when it did not start later at the
+// timestamps' resolution and it starts the loop on its own connection:
+// slow logs write a statement when it ends, so a fan-out's parent can be
+// logged after other connections' first lookups. Each execution of the parent is one loop instance; a finding
 // needs Config.MinRepeats executions per instance with mostly distinct
 // key values. Identical repeats are a redundant query, repeats around
 // errors or ROLLBACK a retry storm, IN lists of 3+ keys a batch loader.

@@ -1,8 +1,8 @@
 package nplusone
 
 // loopFinding records the N+1 loop of one instance (s.mem holds its
-// members, qualify/path set).
-func (d *Detector) loopFinding(u *unit, root, from, to int32, b boundary) {
+// members, qualify/path set) over records [start, to).
+func (d *Detector) loopFinding(u *unit, root, from, start, to int32, b boundary) {
 	s := &d.scr
 	recs := u.recs
 	c := &d.cfg
@@ -90,7 +90,7 @@ func (d *Detector) loopFinding(u *unit, root, from, to int32, b boundary) {
 	}
 	o.ex = example{file: u.file, off: fr.off, line: int(fr.line), endLine: int(lr.line), conn: u.conn(fr), t: fr.start, hasT: fr.has(flagTime), count: o.repeats}
 	d.scr.kids = o.kids
-	d.record(u, &o, true, from, to)
+	d.record(u, &o, true, start, to)
 }
 
 // capture collects the rewrite inputs of an instance: per child class,
