@@ -84,7 +84,7 @@ func Default() Config {
 		RequestIdle:       10 * time.Second,
 		Window:            60 * time.Second,
 		Skew:              60 * time.Second,
-		MaxUnitStatements: 20000,
+		MaxUnitStatements: 5000,
 		MaxUnitText:       1 << 20,
 		Examples:          3,
 	}

@@ -96,10 +96,11 @@ func ingest(e *env, paths []string, f *inputFlags, ao analyzer.Options) (*analyz
 	work := make(chan int)
 	stop := make(chan struct{})
 	defer close(stop)
-	// At most 2·jobs units may be read but not yet merged: each holds an
-	// Aggregator with every class it saw, so without this bound a log with
-	// many classes would keep one per chunk alive at once.
-	window := make(chan struct{}, 2*f.jobs)
+	// At most jobs+1 units may be read but not yet merged (one per worker,
+	// one being merged): each holds an Aggregator with every class it saw,
+	// so without this bound a log with many classes would keep one per
+	// chunk alive at once.
+	window := make(chan struct{}, f.jobs+1)
 	go func() {
 		defer close(work)
 		for i := range units {

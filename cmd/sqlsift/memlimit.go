@@ -19,13 +19,14 @@ import (
 // works harder instead; above it, see memoryGovernor.
 const defaultMemoryLimit = 150 << 20
 
-// memoryGovernor keeps Go's soft memory limit at max(base, 1.5 × live
-// heap), re-evaluated after every garbage collection. Below base/2 of live
-// data nothing changes (the default pacing already stays under base);
-// between that and base the collector runs more often to stay under base;
-// when the live data itself outgrows base, the limit follows it with 50%
-// headroom (GOGC=50-like), so a huge input costs more memory but never
-// makes the collector thrash against a fixed limit.
+// memoryGovernor keeps Go's soft memory limit at max(base, 1.25 × live
+// heap), re-evaluated after every garbage collection. While the live data
+// is under half of base nothing changes (the default pacing already stays
+// under base); up to base the collector runs more often to stay under it;
+// when the live data itself outgrows base, the limit follows it with 25%
+// headroom (GOGC=25-like: memory matters more than collector time once a
+// log has hundreds of thousands of classes), so a huge input costs more
+// memory but never makes the collector thrash against a fixed limit.
 type memoryGovernor struct {
 	base    int64
 	prev    int64 // the limit before, restored by stop
@@ -70,7 +71,7 @@ func (g *memoryGovernor) adjust() {
 		return
 	}
 	live := int64(g.sample[0].Value.Uint64())
-	debug.SetMemoryLimit(max(g.base, live+live/2))
+	debug.SetMemoryLimit(max(g.base, live+live/4))
 }
 
 // memoryLimitFlag is the value of --memory-limit.
