@@ -31,12 +31,6 @@ type Chunk struct {
 	replay int64 // where the state guess replays from (slowlog.ReplayStart)
 }
 
-// timeReach bounds how far back Plan.Chunk looks for a "# Time:" line.
-// Servers write one at least every second (MySQL: every entry), so only a
-// log of more than this many bytes per second of statements could miss
-// it, and then the chunk is re-read.
-const timeReach = 64 << 20
-
 // Plan is a split of one slow-log file into chunks. Nothing is read
 // serially up front: each chunk's worker first counts the lines of its own
 // bytes (Prepare), then takes its line number from the counts of the
@@ -53,7 +47,8 @@ type Plan struct {
 	lines  []int // newlines in each chunk
 	done   []chan struct{}
 	errs   []error
-	db     []dbMemo // DBAt, per chunk
+	db     []dbMemo   // DBAt, per chunk
+	times  []timeMemo // timeAt, per chunk
 }
 
 type dbMemo struct {
@@ -110,6 +105,7 @@ func NewPlan(ra io.ReaderAt, size int64, workers int) (*Plan, error) {
 	}
 	p.errs = make([]error, len(starts))
 	p.db = make([]dbMemo, len(starts))
+	p.times = make([]timeMemo, len(starts))
 	return p, nil
 }
 
@@ -143,9 +139,11 @@ func (p *Plan) Chunk(i int) (Chunk, error) {
 		line += p.lines[j]
 	}
 	c.Line = line
-	st, _, err := slowlog.TimeBefore(p.ra, c.replay, timeReach)
-	if err != nil {
-		return c, err
+	atStart := p.timeAt(i) // the last "# Time:" before the chunk
+	st := atStart.st
+	if atStart.found && atStart.off >= c.replay {
+		// That line is in the replayed entries: the one before them.
+		st = p.timeBefore(c.replay).st
 	}
 	got, dbSet, ok, err := slowlog.Replay(p.ra, c.replay, st, c.Start)
 	if err != nil {
@@ -153,11 +151,51 @@ func (p *Plan) Chunk(i int) (Chunk, error) {
 	}
 	if ok {
 		st = got
-	} else if st, _, err = slowlog.TimeBefore(p.ra, c.Start, timeReach); err != nil {
-		return c, err
+	} else {
+		st = atStart.st
 	}
 	c.State, c.LazyDB = st, !(ok && dbSet)
 	return c, nil
+}
+
+// timeFound is the last "# Time:" line before some offset.
+type timeFound struct {
+	st    slowlog.State
+	off   int64
+	found bool
+}
+
+type timeMemo struct {
+	once sync.Once
+	t    timeFound
+}
+
+// timeAt returns the last "# Time:" line before chunk i: the last one in
+// chunk i-1, else timeAt(i-1). Each chunk is searched at most once (some
+// logs write the line only when the second changes: megabytes apart, so
+// a search from every chunk start back to the line would read the file
+// several times over). An I/O error only makes the guess wrong: the chunk
+// is then re-read.
+func (p *Plan) timeAt(i int) timeFound {
+	if i <= 0 {
+		return timeFound{}
+	}
+	m := &p.times[i]
+	m.once.Do(func() { m.t = p.timeBefore(p.chunks[i].Start) })
+	return m.t
+}
+
+// timeBefore returns the last "# Time:" line starting before at (> 0).
+func (p *Plan) timeBefore(at int64) timeFound {
+	j := len(p.chunks) - 1 // the chunk holding the byte before at
+	for j > 0 && p.chunks[j].Start >= at {
+		j--
+	}
+	st, off, found, err := slowlog.LastTime(p.ra, p.chunks[j].Start, at)
+	if err == nil && found {
+		return timeFound{st, off, true}
+	}
+	return p.timeAt(j)
 }
 
 // DBAt returns the database of the last meta "use" line before chunk i

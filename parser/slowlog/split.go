@@ -170,6 +170,13 @@ var blockPool = sync.Pool{New: func() any { b := make([]byte, scanBlock+1+16); r
 // Substring search a block at a time: logs write these lines at least
 // once a second, so the search stops after a few blocks.
 func TimeBefore(ra io.ReaderAt, at, limit int64) (st State, found bool, err error) {
+	st, _, found, err = LastTime(ra, max(0, at-limit), at)
+	return st, found, err
+}
+
+// LastTime is TimeBefore for the lines that start in [from, to); off is
+// where the line found starts.
+func LastTime(ra io.ReaderAt, from, to int64) (st State, off int64, found bool, err error) {
 	const pad = 16 // room for "# Time:" after a line start near the block end
 	bp := blockPool.Get().(*[]byte)
 	defer blockPool.Put(bp)
@@ -177,11 +184,11 @@ func TimeBefore(ra io.ReaderAt, at, limit int64) (st State, found bool, err erro
 	// Most logs write the line every entry or every second: look at 64 KiB
 	// first, then at growing blocks.
 	size := int64(64 << 10)
-	for hi := at; hi > 0 && at-hi < limit; size = min(size*4, scanBlock) {
-		lo := max(0, hi-size, at-limit)
+	for hi := to; hi > 0 && hi > from; size = min(size*4, scanBlock) {
+		lo := max(0, hi-size, from)
 		w, lim, err := readBlock(ra, buf, lo, hi, pad)
 		if err != nil {
-			return State{}, false, err
+			return State{}, 0, false, err
 		}
 		last := -1
 		for i := 0; ; {
@@ -194,18 +201,19 @@ func TimeBefore(ra io.ReaderAt, at, limit int64) (st State, found bool, err erro
 			i++
 		}
 		if last >= 0 {
-			line, err := lineAt(ra, lo+int64(last), 512)
+			off = lo + int64(last)
+			line, err := lineAt(ra, off, 512)
 			if err != nil {
-				return State{}, false, err
+				return State{}, 0, false, err
 			}
-			if t, off, local, n := timeOf(trimEOL(line)[len("# Time:"):]); n > 0 {
-				st.TimeSet, st.TimeUnix, st.TZOffset, st.TimeLocal = true, t, off, local
+			if t, tzo, local, n := timeOf(trimEOL(line)[len("# Time:"):]); n > 0 {
+				st.TimeSet, st.TimeUnix, st.TZOffset, st.TimeLocal = true, t, tzo, local
 			}
-			return st, true, nil
+			return st, off, true, nil
 		}
 		hi = lo
 	}
-	return State{}, false, nil
+	return State{}, 0, false, nil
 }
 
 // readBlock reads [lo-1, hi+pad) into buf for a search of line starts in
