@@ -1,5 +1,7 @@
 package fingerprint
 
+import "bytes"
+
 // This file is a byte-level port of the token scanner that TiDB's Normalize
 // drives (pkg/parser lexer.go: Scanner.scan and the startWith* functions,
 // misc.go: the rule trie). It reproduces token boundaries and kinds exactly,
@@ -549,8 +551,12 @@ func (l *lexer) startWithSlash(pos int) token {
 	}
 	for {
 		if !star {
-			for l.p < len(l.s) && l.s[l.p] != '*' {
-				l.p++
+			// Comments can be long (sqlcommenter, traceparent): a
+			// vectorised search, not a byte loop.
+			if i := bytes.IndexByte(l.s[l.p:], '*'); i >= 0 {
+				l.p += i
+			} else {
+				l.p = len(l.s)
 			}
 			if l.p >= len(l.s) {
 				l.comment(pos)
