@@ -16,7 +16,8 @@
 #        MySQL 8 dialect instead (no server, no sysbench).
 #
 # Measurements, each under /usr/bin/time -v after warming the page cache:
-#   sqlsift analyze --format json LOG > /dev/null        (default -j, and -j 1)
+#   sqlsift analyze --format json LOG > /dev/null        (default -j, -j 1, and --no-n1:
+#                                                         the N+1 detector's cost)
 #   pt-query-digest LOG > /dev/null
 #   sqlsift on a BENCH_SCALE x log (LOG concatenated)    flatness: time and RSS vs 1x
 #   sqlsift on a generated BENCH_CLASSES-class log       peak RSS (default -j and -j 1)
@@ -232,7 +233,7 @@ sysbench_log() { # writes the real slow log to $1
 RESULTS=()     # json objects, one per run
 TABLE_ROWS=()  # printed rows
 FAILED=0
-declare -A LOG_BYTES LOG_EVENTS WALL RSS
+declare -A LOG_BYTES LOG_EVENTS WALL CPU RSS
 
 count_events() { LC_ALL=C grep -c '^# Query_time:' "$1" || true; }
 
@@ -285,6 +286,7 @@ measure() {
 		tail -5 "$OUT/stderr-$id.txt" >&2 || true
 	fi
 	WALL[$id]=$wall
+	CPU[$id]=$cpu
 	RSS[$id]=$rss
 	TABLE_ROWS+=("$(printf '%-22s %-16s %9.1f %8.3f %8.2f %8.1f %10s %9.1f %5s %s' "$id" "$lname" \
 		"$(awk -v b="$bytes" 'BEGIN { print b / 1e6 }')" "$wall" "$cpu" "$mbs" "$evs" "$rss" "$load" \
@@ -344,6 +346,7 @@ for l in "${PRIMARY[@]}"; do
 	warm "$p"
 	measure "sqlsift-$l" "$l" sqlsift "$SQLSIFT" analyze --format json "$p"
 	measure "sqlsift-j1-$l" "$l" sqlsift "$SQLSIFT" analyze --format json -j 1 "$p"
+	measure "sqlsift-non1-$l" "$l" sqlsift "$SQLSIFT" analyze --format json --no-n1 "$p"
 	if [ "$BENCH_PT" = 1 ]; then
 		measure "pt-$l" "$l" pt-query-digest "$PT" "$p"
 	fi
@@ -385,6 +388,12 @@ for l in "${PRIMARY[@]}"; do
 		SUMMARY+=("$l: pt-query-digest wall (given: BENCH_PT_WALL=$BENCH_PT_WALL s, not measured in this run) / sqlsift wall = $r (default -j), $r1 (-j 1)")
 		DERIVED+=("\"pt_wall_given_s\":$BENCH_PT_WALL" "\"pt_over_sqlsift_wall_$l\":$r" "\"pt_over_sqlsift_j1_wall_$l\":$r1")
 	fi
+done
+for l in "${PRIMARY[@]}"; do
+	dw=$(awk -v a="${WALL[sqlsift-$l]}" -v b="${WALL[sqlsift-non1-$l]}" 'BEGIN { printf "%+.1f", (b > 0 ? (a / b - 1) * 100 : 0) }')
+	dc=$(awk -v a="${CPU[sqlsift-$l]}" -v b="${CPU[sqlsift-non1-$l]}" 'BEGIN { printf "%+.1f", (b > 0 ? (a / b - 1) * 100 : 0) }')
+	SUMMARY+=("$l: N+1 detector cost (default -j vs --no-n1, best of $BENCH_REPEAT): wall $dw%, CPU $dc% (budget +25%)")
+	DERIVED+=("\"n1_overhead_wall_pct_$l\":${dw#+}" "\"n1_overhead_cpu_pct_$l\":${dc#+}")
 done
 if [ "$BENCH_SCALE" -gt 1 ]; then
 	rw=$(ratio "${WALL[sqlsift-${BENCH_SCALE}x]}" "${WALL[sqlsift-$BASE]}")
