@@ -74,7 +74,7 @@ type bigMetric struct {
 // one value at a time.
 type sketched struct {
 	sketch       *ddsketch.DDSketch
-	pos          store.Store // the sketch's store of positive values
+	pos          *store.BufferedPaginatedStore // the sketch's store of positive values (concrete: no interface call per value)
 	pendV, pendN int64
 }
 
