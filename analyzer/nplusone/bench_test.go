@@ -83,30 +83,34 @@ func analyzeBytes(b *testing.B, raw []byte, det bool) int {
 	return len(a.Report(analyzer.ReportOptions{Limit: 20}).Findings)
 }
 
-// BenchmarkAnalyze compares the analyze path with and without the N+1
-// detector on an OLTP log (sysbench) and on the N+1 fixtures (every
-// request a loop: the detector's worst case).
-func BenchmarkAnalyze(b *testing.B) {
-	inputs := []struct {
-		name string
-		raw  []byte
-	}{
+type benchInput struct {
+	name string
+	raw  []byte
+}
+
+// benchInputs are the benchmark logs: an OLTP log (sysbench) and the N+1
+// fixtures (every request a loop: the detector's worst case), plus
+// SQLSIFT_BENCH_LOG=path, a slow log of your own (e.g. from bench/gen).
+func benchInputs(b *testing.B) []benchInput {
+	inputs := []benchInput{
 		{"sysbench", sysbenchLog(200000)},
 		{"n1-fixtures", gunzip(b, slowFixture)},
 	}
-	// SQLSIFT_BENCH_LOG=path adds a slow log of your own (e.g. one from
-	// bench/gen) to compare on.
 	if p := os.Getenv("SQLSIFT_BENCH_LOG"); p != "" {
 		raw, err := os.ReadFile(p)
 		if err != nil {
 			b.Fatal(err)
 		}
-		inputs = append(inputs, struct {
-			name string
-			raw  []byte
-		}{"file", raw})
+		inputs = append(inputs, benchInput{"file", raw})
 	}
-	for _, in := range inputs {
+	return inputs
+}
+
+// BenchmarkAnalyze compares the analyze path with and without the N+1
+// detector on an OLTP log (sysbench) and on the N+1 fixtures (every
+// request a loop: the detector's worst case).
+func BenchmarkAnalyze(b *testing.B) {
+	for _, in := range benchInputs(b) {
 		for _, det := range []bool{false, true} {
 			name := in.name + "/no-n1"
 			if det {
@@ -126,24 +130,7 @@ func BenchmarkAnalyze(b *testing.B) {
 // BenchmarkDetector measures the detector alone: Observe over
 // pre-fingerprinted events, then Findings.
 func BenchmarkDetector(b *testing.B) {
-	inputs := []struct {
-		name string
-		raw  []byte
-	}{
-		{"sysbench", sysbenchLog(200000)},
-		{"n1-fixtures", gunzip(b, slowFixture)},
-	}
-	if p := os.Getenv("SQLSIFT_BENCH_LOG"); p != "" {
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			b.Fatal(err)
-		}
-		inputs = append(inputs, struct {
-			name string
-			raw  []byte
-		}{"file", raw})
-	}
-	for _, in := range inputs {
+	for _, in := range benchInputs(b) {
 		evs := readAll(b, in.raw)
 		classes := make([]analyzer.EventClass, len(evs))
 		fp := fingerprint.New(fingerprint.Options{})
