@@ -73,8 +73,8 @@ func (d *Detector) analyze(u *unit) {
 		return
 	}
 	u.sortRecs()
-	if len(u.recs) > d.cfg.MaxUnitStatements {
-		u.trim(d.cfg.MaxUnitStatements)
+	if n := d.unitCap(u); len(u.recs) > n {
+		u.trim(n)
 	}
 	recs := u.recs
 	if len(recs) < 2 {

@@ -55,9 +55,14 @@ type Config struct {
 	// Skew is the disorder of end times tolerated in the input order; an
 	// idle connection is forgotten after GapCap + Skew.
 	Skew time.Duration
-	// MaxUnitStatements caps the statements kept per unit of work; later
-	// ones are counted, not analysed.
+	// MaxUnitStatements caps the statements kept per unit of work that a
+	// transaction or a request id delimits (one request or job: batch jobs
+	// loop over thousands of rows); later ones are counted, not analysed.
 	MaxUnitStatements int
+	// MaxGapUnitStatements is the cap for units delimited by idle time or
+	// the window only: connections that never pause, whose statements are
+	// many requests, would otherwise keep up to MaxUnitStatements each.
+	MaxGapUnitStatements int
 	// MaxUnitText caps the statement text kept per unit for examples and
 	// rewrites.
 	MaxUnitText int
@@ -68,25 +73,26 @@ type Config struct {
 // Default returns the default thresholds.
 func Default() Config {
 	return Config{
-		MinRepeats:        5,
-		MinRepeatsExact:   3,
-		MinWasteExact:     20 * time.Millisecond,
-		MinDistinct:       0.8,
-		RedundantRatio:    0.2,
-		BatchedIn:         3,
-		WeakMinRepeats:    20,
-		RTT:               time.Millisecond,
-		BatchFactor:       2,
-		GapFloor:          100 * time.Millisecond,
-		CoarseGapFloor:    2 * time.Second,
-		GapFactor:         20,
-		GapCap:            10 * time.Second,
-		RequestIdle:       10 * time.Second,
-		Window:            60 * time.Second,
-		Skew:              60 * time.Second,
-		MaxUnitStatements: 5000,
-		MaxUnitText:       1 << 20,
-		Examples:          3,
+		MinRepeats:           5,
+		MinRepeatsExact:      3,
+		MinWasteExact:        20 * time.Millisecond,
+		MinDistinct:          0.8,
+		RedundantRatio:       0.2,
+		BatchedIn:            3,
+		WeakMinRepeats:       20,
+		RTT:                  time.Millisecond,
+		BatchFactor:          2,
+		GapFloor:             100 * time.Millisecond,
+		CoarseGapFloor:       2 * time.Second,
+		GapFactor:            20,
+		GapCap:               10 * time.Second,
+		RequestIdle:          10 * time.Second,
+		Window:               60 * time.Second,
+		Skew:                 60 * time.Second,
+		MaxUnitStatements:    20000,
+		MaxGapUnitStatements: 5000,
+		MaxUnitText:          1 << 20,
+		Examples:             3,
 	}
 }
 
@@ -155,6 +161,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxUnitStatements <= 0 {
 		c.MaxUnitStatements = d.MaxUnitStatements
+	}
+	if c.MaxGapUnitStatements <= 0 {
+		c.MaxGapUnitStatements = min(d.MaxGapUnitStatements, c.MaxUnitStatements)
 	}
 	if c.MaxUnitText <= 0 {
 		c.MaxUnitText = d.MaxUnitText

@@ -837,7 +837,7 @@ func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r *obs, tags [
 		u.attrs = attribution(tags)
 	}
 	if !r.has(flagNoise) {
-		u.add(r, d.cfg.MaxUnitStatements)
+		u.add(r, d.unitCap(u))
 	}
 	if r.has(flagTime) {
 		u.lastEnd, u.hasLast = r.end, true
@@ -920,6 +920,18 @@ func (d *Detector) unkeyedEvent(id uint64, r *obs, tags []fingerprint.Tag) {
 	d.step(c, r, tags)
 }
 
+// unitCap is how many statements unit u keeps: a unit that a request id
+// or a transaction delimits (one request or job for sure) keeps
+// MaxUnitStatements, one delimited by idle time only keeps
+// MaxGapUnitStatements. It depends only on the unit's key and its first
+// statement, so serial and stitched (-j) reads decide alike.
+func (d *Detector) unitCap(u *unit) int {
+	if u.key != "" || len(u.recs) > 0 && u.recs[0].has(flagBegin) {
+		return d.cfg.MaxUnitStatements
+	}
+	return d.cfg.MaxGapUnitStatements
+}
+
 // maxHeadStatements is a safety cap on a head (a connection that shows no
 // boundary for a whole window); beyond it -j results may differ.
 const maxHeadStatements = 1 << 20
@@ -991,7 +1003,7 @@ func (d *Detector) step(c *conn, r *obs, tags []fingerprint.Tag) {
 	}
 	u := c.cur.resolve()
 	if !r.has(flagNoise) {
-		u.add(r, d.cfg.MaxUnitStatements)
+		u.add(r, d.unitCap(u))
 	}
 	if r.ctx != 0 {
 		c.ctx = r.ctx

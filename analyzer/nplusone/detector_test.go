@@ -503,3 +503,46 @@ func TestAtInputStartSameFindings(t *testing.T) {
 		}
 	}
 }
+
+// A batch job's loop inside one transaction is counted whole up to
+// MaxUnitStatements (20 000): 12 000 single-row INSERTs give 12 000
+// repeats, serially and cut into pieces. A connection without any
+// boundary keeps only MaxGapUnitStatements (5 000) per unit, and says so.
+func TestUnitCaps(t *testing.T) {
+	s := newScript()
+	s.q(1, 0, "BEGIN")
+	for i := 0; i < 12000; i++ {
+		s.q(1, 0, "INSERT INTO items (order_id, sku) VALUES (7, 'sku-%d')", i)
+	}
+	s.q(1, 0, "COMMIT")
+	evs := s.evs
+	want := ""
+	for _, cuts := range [][]int{nil, {3000}, {100, 6000, 11990}} {
+		fs := n1s(findings(evs, nplusone.Config{}, cuts...))
+		if len(fs) != 1 || fs[0].Repeats.Max != 12000 || fs[0].Boundary != "transaction" {
+			t.Fatalf("cuts %v: %s", cuts, describeRepeats(fs))
+		}
+		if got := mustJSON(t, fs); want == "" {
+			want = got
+		} else if got != want {
+			t.Errorf("cuts %v: findings differ from serial:\n%s", cuts, cmp.Diff(want, got))
+		}
+	}
+
+	g := newScript()
+	for i := 0; i < 7000; i++ { // no transaction, no id, no pause: one unit
+		g.q(2, 0, "INSERT INTO items (order_id, sku) VALUES (8, 'sku-%d')", i)
+	}
+	fs := n1s(findings(g.evs, nplusone.Config{}))
+	if len(fs) != 1 || fs[0].Repeats.Max != 5000 || !anyNote(fs, "per unit delimited by idle time") {
+		t.Fatalf("idle-delimited unit: %s", describeRepeats(fs))
+	}
+}
+
+func describeRepeats(fs []analyzer.Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "%s/%s repeats %+v boundary %s notes %q; ", f.Kind, f.Variant, f.Repeats, f.Boundary, f.Notes)
+	}
+	return fmt.Sprintf("%d findings: %s", len(fs), b.String())
+}

@@ -118,7 +118,7 @@ func (d *Detector) Merge(other analyzer.Detector) {
 		clock(&first)
 		remapObs(&first)
 		if cur != nil && d.keyedContinues(cur, &first, first.clock) {
-			cur.absorb(h, d.cfg.MaxUnitStatements)
+			cur.absorb(h, d.unitCap(cur))
 			if h.hasLast {
 				cur.lastEnd, cur.hasLast = h.lastEnd, true
 			}

@@ -378,7 +378,7 @@ func (d *Detector) notes(fa *findingAgg) []string {
 		n = append(n, "the writes run inside a transaction: row locks are held for the whole loop")
 	}
 	if fa.dropped > 0 {
-		n = append(n, fmt.Sprintf("some units of work had more than %d statements; only the first %d were analysed", d.cfg.MaxUnitStatements, d.cfg.MaxUnitStatements))
+		n = append(n, fmt.Sprintf("some units of work had more statements than are kept (%d per transaction or request, %d per unit delimited by idle time); only the first were analysed", d.cfg.MaxUnitStatements, d.cfg.MaxGapUnitStatements))
 	}
 	if fa.conf == confLow && fa.bcount[bGap]+fa.bcount[bNone] > 0 {
 		n = append(n, "units of work were delimited by idle time only: add a request id (sqlcommenter) or use per-request transactions for exact boundaries")
