@@ -19,7 +19,8 @@
 #   sqlsift analyze --format json LOG > /dev/null        (default -j, and -j 1)
 #   the same with and without --no-n1, interleaved       the N+1 detector's cost
 #   pt-query-digest LOG > /dev/null
-#   sqlsift on a BENCH_SCALE x log (LOG concatenated)    flatness: time and RSS vs 1x
+#   sqlsift on a BENCH_SCALE x log (LOG repeated)        flatness: time and RSS vs 1x
+#   the N+1 detector's cost on an all-loop log           (the fixture repeated, BENCH_N1LOOPS)
 #   sqlsift on a generated BENCH_CLASSES-class log       peak RSS (default -j and -j 1)
 # Columns: wall s, CPU s (user+sys), MB/s (10^6 bytes per wall second), events/s
 # (events = "# Query_time:" lines), peak RSS MiB. Ratios: pt wall / sqlsift wall,
@@ -38,6 +39,7 @@
 #   BENCH_KEEP_LOG=path       also copy the real sysbench slow log there
 #   BENCH_QUICK_MB=100        size of the generated logs in quick mode
 #   BENCH_CLASSES=50000       distinct classes of the many-classes log
+#   BENCH_N1LOOPS=40          copies of the N+1 fixture in the all-loop log (0 disables)
 #   BENCH_SCALE=10            multiplier of the flatness log (0 disables)
 #   BENCH_PT=1                0 skips pt-query-digest
 #   BENCH_PT_WALL=seconds     with BENCH_PT=0: pt-query-digest wall time from an earlier run, for the ratio
@@ -55,6 +57,7 @@ BENCH_TABLE_SIZE=${BENCH_TABLE_SIZE:-20000}
 BENCH_VIA=${BENCH_VIA:-tcp}
 BENCH_QUICK_MB=${BENCH_QUICK_MB:-100}
 BENCH_CLASSES=${BENCH_CLASSES:-50000}
+BENCH_N1LOOPS=${BENCH_N1LOOPS:-40}
 BENCH_SCALE=${BENCH_SCALE:-10}
 BENCH_PT=${BENCH_PT:-1}
 BENCH_PT_WALL=${BENCH_PT_WALL:-}
@@ -313,6 +316,7 @@ fi
 if [ "$MODE" != log ] || [ "$BENCH_CLASSES" != 0 ]; then
 	go build -o "$OUT/gen" ./bench/gen
 fi
+go build -o "$OUT/repeat" ./bench/repeat
 PT=$(find_bin pt-query-digest || true)
 
 PRIMARY=() # log names getting the full sqlsift/-j1/pt treatment
@@ -382,12 +386,23 @@ done
 BASE=${PRIMARY[0]}
 if [ "$BENCH_SCALE" -gt 1 ]; then
 	big="$OUT/scaled-${BENCH_SCALE}x.log"
-	log "building ${BENCH_SCALE}x log $big"
-	for _ in $(seq "$BENCH_SCALE"); do cat "${LOG_PATH[$BASE]}"; done >"$big"
+	log "building ${BENCH_SCALE}x log $big (copies a day apart: bench/repeat)"
+	"$OUT/repeat" -copies "$BENCH_SCALE" -shift 24h -o "$big" "${LOG_PATH[$BASE]}"
 	add_log "${BENCH_SCALE}x" "$big" $((LOG_EVENTS[$BASE] * BENCH_SCALE))
 	warm "$big"
 	measure "sqlsift-${BENCH_SCALE}x" "${BENCH_SCALE}x" sqlsift "$SQLSIFT" analyze --format json "$big"
 	rm -f "$big" # several GB; rebuilt on every run
+fi
+
+if [ "$BENCH_N1LOOPS" -gt 0 ]; then
+	# The N+1 detector's worst case: every request an N+1 loop with
+	# sqlcommenter ids (the N+1 fixture from a real MariaDB, repeated).
+	nl="$OUT/n1-loops.log"
+	"$OUT/repeat" -copies "$BENCH_N1LOOPS" -shift 24h -o "$nl" "$ROOT/testdata/nplusone/mariadb-10.11-slow.log.gz"
+	add_log n1-loops "$nl"
+	warm "$nl"
+	n1_overhead n1-loops "$nl"
+	SUMMARY_N1LOOPS=1
 fi
 
 if [ "$BENCH_CLASSES" != 0 ]; then
@@ -416,7 +431,9 @@ for l in "${PRIMARY[@]}"; do
 		DERIVED+=("\"pt_wall_given_s\":$BENCH_PT_WALL" "\"pt_over_sqlsift_wall_$l\":$r" "\"pt_over_sqlsift_j1_wall_$l\":$r1")
 	fi
 done
-for l in "${PRIMARY[@]}"; do
+N1LOGS=("${PRIMARY[@]}")
+[ -z "${SUMMARY_N1LOOPS:-}" ] || N1LOGS+=(n1-loops)
+for l in "${N1LOGS[@]}"; do
 	dw=${N1_WALL[$l]} dc=${N1_CPU[$l]}
 	SUMMARY+=("$l: N+1 detector cost (default -j, median of $((2 * BENCH_REPEAT)) with/--no-n1 pairs): wall $dw%, CPU $dc% (budget +25%)")
 	DERIVED+=("\"n1_overhead_wall_pct_$l\":${dw#+}" "\"n1_overhead_cpu_pct_$l\":${dc#+}")
