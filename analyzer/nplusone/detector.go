@@ -704,6 +704,25 @@ func (d *Detector) mayHaveState(r *obs) bool {
 	return r.clock <= d.first+d.earlySpan()
 }
 
+// keyedMayContinue reports whether keyed statement r, the first of its
+// key in this detector, may continue a unit of an earlier chunk. Such a
+// unit ended by the earlier chunks' clock, which is at most Skew past this
+// detector's first event (the input's disorder bound), and a continuation
+// starts within RequestIdle of that end (keyedContinues): a statement that
+// starts later opens a new unit whatever came before. A tighter bound than
+// mayHaveState's (which must also cover connection units: idle gaps and
+// window edges), so a short chunk keeps far fewer request units whole for
+// Merge.
+func (d *Detector) keyedMayContinue(r *obs) bool {
+	if !d.mayHaveState(r) {
+		return false
+	}
+	if !r.has(flagTime) || !d.hasClock {
+		return true
+	}
+	return r.start <= d.first+int64((d.cfg.Skew+d.cfg.RequestIdle)/time.Microsecond)
+}
+
 // sessionSplit handles Connect/Quit/change user at clock: the
 // connection's unit ends; after Quit the connection is forgotten.
 func (d *Detector) sessionSplit(id uint64, clock, at int64, timed, quit bool) {
@@ -824,7 +843,7 @@ func (d *Detector) keyedEvent(id uint64, key string, kb boundary, r *obs, tags [
 		if r.has(flagTime) {
 			u.win = r.win
 		}
-		if d.early != nil && !d.early[key] && d.mayHaveState(r) {
+		if d.early != nil && !d.early[key] && d.keyedMayContinue(r) {
 			u.head = true
 			d.kheads = append(d.kheads, u)
 		}
