@@ -124,6 +124,7 @@ type registry struct {
 	mu    sync.RWMutex
 	byID  map[string]*classInfo
 	n     uint32
+	_     [64]byte // keep the read-mostly pages off the lock's cache line
 	pages [regPages]atomic.Pointer[regPage]
 	locks [64]sync.Mutex // classes' locks, by index
 }
