@@ -120,15 +120,27 @@ type class struct {
 // seen widens the class's first/last seen to t (not zero).
 func (c *class) seen(t time.Time) {
 	s, ns := t.Unix(), int32(t.Nanosecond())+1
+	c.widen(s, ns, s, ns)
+}
+
+// mergeSpan widens c's first/last seen to o's.
+func (c *class) mergeSpan(o *class) {
+	if o.timed() {
+		c.widen(o.firstS, o.firstNs, o.lastS, o.lastNs)
+	}
+}
+
+// widen extends first/last seen to cover [fs.fns, ls.lns] (ns fields + 1).
+func (c *class) widen(fs int64, fns int32, ls int64, lns int32) {
 	if !c.timed() {
-		c.firstS, c.firstNs, c.lastS, c.lastNs = s, ns, s, ns
+		c.firstS, c.firstNs, c.lastS, c.lastNs = fs, fns, ls, lns
 		return
 	}
-	if s < c.firstS || s == c.firstS && ns < c.firstNs {
-		c.firstS, c.firstNs = s, ns
+	if fs < c.firstS || fs == c.firstS && fns < c.firstNs {
+		c.firstS, c.firstNs = fs, fns
 	}
-	if s > c.lastS || s == c.lastS && ns > c.lastNs {
-		c.lastS, c.lastNs = s, ns
+	if ls > c.lastS || ls == c.lastS && lns > c.lastNs {
+		c.lastS, c.lastNs = ls, lns
 	}
 }
 
@@ -474,11 +486,7 @@ func (c *class) merge(o *class) {
 	c.dbs.Merge(&o.dbs)
 	c.users.Merge(&o.users)
 	c.hosts.Merge(&o.hosts)
-	if o.timed() {
-		first, last := o.span()
-		c.seen(first)
-		c.seen(last)
-	}
+	c.mergeSpan(o)
 	c.hist.Merge(&o.hist)
 	if o.ex.set && (!c.ex.set || better(o.ex.qt, o.ex.pos, c.ex.qt, c.ex.pos)) {
 		c.ex = o.ex

@@ -99,79 +99,52 @@ func Default() Config {
 // withDefaults fills zero fields from Default.
 func (c Config) withDefaults() Config {
 	d := Default()
-	if c.MinRepeats <= 0 {
-		c.MinRepeats = d.MinRepeats
-	}
+	orDefault(&c.MinRepeats, d.MinRepeats)
 	if c.MinRepeatsExact <= 1 {
 		c.MinRepeatsExact = d.MinRepeatsExact
 	}
 	if c.MinRepeatsExact > c.MinRepeats {
 		c.MinRepeatsExact = c.MinRepeats
 	}
-	if c.MinWasteExact <= 0 {
-		c.MinWasteExact = d.MinWasteExact
-	}
-	if c.MinDistinct <= 0 {
-		c.MinDistinct = d.MinDistinct
-	}
-	if c.RedundantRatio <= 0 {
-		c.RedundantRatio = d.RedundantRatio
-	}
-	if c.BatchedIn <= 0 {
-		c.BatchedIn = d.BatchedIn
-	}
-	if c.WeakMinRepeats <= 0 {
-		c.WeakMinRepeats = d.WeakMinRepeats
-	}
+	orDefault(&c.MinWasteExact, d.MinWasteExact)
+	orDefault(&c.MinDistinct, d.MinDistinct)
+	orDefault(&c.RedundantRatio, d.RedundantRatio)
+	orDefault(&c.BatchedIn, d.BatchedIn)
+	orDefault(&c.WeakMinRepeats, d.WeakMinRepeats)
 	if c.WeakMinRepeats < c.MinRepeats {
 		c.WeakMinRepeats = c.MinRepeats
 	}
 	if c.RTT == 0 {
 		c.RTT = d.RTT // negative stays: "no round-trip cost" (see rttMicros)
 	}
-	if c.BatchFactor <= 0 {
-		c.BatchFactor = d.BatchFactor
-	}
-	if c.GapFloor <= 0 {
-		c.GapFloor = d.GapFloor
-	}
-	if c.CoarseGapFloor <= 0 {
-		c.CoarseGapFloor = d.CoarseGapFloor
-	}
-	if c.GapFactor <= 0 {
-		c.GapFactor = d.GapFactor
-	}
-	if c.GapCap <= 0 {
-		c.GapCap = d.GapCap
-	}
+	orDefault(&c.BatchFactor, d.BatchFactor)
+	orDefault(&c.GapFloor, d.GapFloor)
+	orDefault(&c.CoarseGapFloor, d.CoarseGapFloor)
+	orDefault(&c.GapFactor, d.GapFactor)
+	orDefault(&c.GapCap, d.GapCap)
 	if c.GapCap < c.GapFloor {
 		c.GapCap = c.GapFloor
 	}
 	if c.GapCap < c.CoarseGapFloor {
 		c.GapCap = c.CoarseGapFloor
 	}
-	if c.RequestIdle <= 0 {
-		c.RequestIdle = d.RequestIdle
-	}
-	if c.Window <= 0 {
-		c.Window = d.Window
-	}
-	if c.Skew <= 0 {
-		c.Skew = d.Skew
-	}
-	if c.MaxUnitStatements <= 0 {
-		c.MaxUnitStatements = d.MaxUnitStatements
-	}
+	orDefault(&c.RequestIdle, d.RequestIdle)
+	orDefault(&c.Window, d.Window)
+	orDefault(&c.Skew, d.Skew)
+	orDefault(&c.MaxUnitStatements, d.MaxUnitStatements)
 	if c.MaxGapUnitStatements <= 0 {
 		c.MaxGapUnitStatements = min(d.MaxGapUnitStatements, c.MaxUnitStatements)
 	}
-	if c.MaxUnitText <= 0 {
-		c.MaxUnitText = d.MaxUnitText
-	}
-	if c.Examples <= 0 {
-		c.Examples = d.Examples
-	}
+	orDefault(&c.MaxUnitText, d.MaxUnitText)
+	orDefault(&c.Examples, d.Examples)
 	return c
+}
+
+// orDefault sets a zero or negative setting to its default.
+func orDefault[T int | float64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // rttMicros is the round-trip cost in microseconds (0 when RTT < 0).
