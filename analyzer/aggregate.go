@@ -93,7 +93,19 @@ type Aggregator struct {
 	scratch   []byte
 	det       Detector
 	evClass   EventClass
+	// names keeps the text and id strings of classes seen before the last
+	// Flush: a reader that hands its classes off every few megabytes then
+	// does not allocate and hash them again, and the detector keeps seeing
+	// the same id string for a class (it caches by the string's address).
+	names map[uint64]classNames
 }
+
+// classNames are a class's shared strings.
+type classNames struct{ text, id string }
+
+// maxNames bounds Aggregator.names (logs with endless classes only lose
+// the reuse).
+const maxNames = 4096
 
 // class is one statement class's aggregate. Large logs have many rare
 // classes, so it is kept compact (fits Go's 896-byte size class): first and
@@ -411,12 +423,62 @@ func (a *Aggregator) lookupMap(text []byte, hash uint64) *class {
 			return c
 		}
 	}
-	t := string(text)
-	c := &class{text: t, id: fingerprint.ID(t), hash: hash, next: head}
+	var c *class
+	if n, ok := a.names[hash]; ok && n.text == string(text) {
+		c = &class{text: n.text, id: n.id, hash: hash, next: head}
+	} else {
+		t := string(text)
+		c = &class{text: t, id: fingerprint.ID(t), hash: hash, next: head}
+	}
 	a.byHash[hash] = c
 	a.classes++
 	return c
 }
+
+// Classes is the number of classes aggregated since New or the last Flush.
+func (a *Aggregator) Classes() int { return a.classes }
+
+// Flush moves everything a aggregated (classes, totals, warnings) into a
+// new Aggregator without a detector, and leaves a empty but with its
+// options, fingerprinter and detector: a reader hands its classes off to be
+// merged elsewhere while it reads on, so the classes of a long input are
+// held once, in the total, not once per reader.
+func (a *Aggregator) Flush() *Aggregator {
+	b := &Aggregator{opts: a.opts, byHash: a.byHash, classes: a.classes,
+		events: a.events, other: a.other, filtered: a.filtered, qt: a.qt, lt: a.lt,
+		first: a.first, last: a.last, timing: a.timing, warnings: a.warnings, warnTexts: a.warnTexts}
+	b.opts.NewDetector = nil
+	if len(a.names)+a.classes > maxNames {
+		a.names = nil
+	}
+	if a.names == nil {
+		a.names = make(map[uint64]classNames, min(a.classes, maxNames))
+	}
+	for h, head := range a.byHash {
+		if len(a.names) >= maxNames {
+			break
+		}
+		a.names[h] = classNames{head.text, head.id} // the chain's head: collisions are rare
+	}
+	a.byHash, a.recent, a.classes = make(map[uint64]*class, len(b.byHash)), [256]*class{}, 0
+	a.events, a.other, a.filtered, a.qt, a.lt = 0, 0, 0, 0, 0
+	a.first, a.last, a.timing = time.Time{}, time.Time{}, false
+	a.warnings, a.warnTexts = 0, nil
+	return b
+}
+
+// DetachDetector returns a's detector and leaves a without one (nil if it
+// had none): parallel readers' detectors are merged in input order apart
+// from their classes, which merge in any order.
+func (a *Aggregator) DetachDetector() Detector {
+	d := a.det
+	a.det = nil
+	return d
+}
+
+// AttachDetector gives a the detector d (the merged detectors of a
+// parallel read), replacing its own.
+func (a *Aggregator) AttachDetector(d Detector) { a.det = d }
 
 // Merge folds b into a; b must not be used afterwards (a takes over its
 // classes). The result does not depend on merge order.

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,4 +131,73 @@ func TestProgressLabel(t *testing.T) {
 	if code != 0 || errOut != "" {
 		t.Errorf("exit %d, stderr %q: want silence when stderr is not a terminal", code, errOut)
 	}
+}
+
+// Readers flush their classes to the merger as they go, and the merger
+// takes them in whatever order they arrive: flushing after every class
+// or every few, in many regions, over several files (a plain, a gzip
+// and a general log among them) must still give the serial JSON byte for
+// byte, N+1 findings included.
+func TestParallelFlushesAndFiles(t *testing.T) {
+	oldMin, oldFlush := input.MinChunk, flushClasses
+	defer func() { input.MinChunk, flushClasses = oldMin, oldFlush }()
+	gz := filepath.Join(t.TempDir(), "n1.slow.log.gz")
+	raw, err := os.ReadFile(td + "nplusone/mariadb-10.11-slow.log.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(gz, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(t.TempDir(), "n1.slow.log")
+	if err := os.WriteFile(plain, gunzipBytes(t, raw), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sets := [][]string{
+		{plain},
+		{td + "slowlog/mariadb/mariadb-10.11-slow.log", plain, gz, td + "genlog/mariadb-10.11-general.log", writeLog(t, false, 2000)},
+	}
+	for _, files := range sets {
+		input.MinChunk, flushClasses = 1<<40, 1<<30
+		args := append([]string{"analyze", "--format", "json", "--limit", "0", "-j", "1"}, files...)
+		serial, errOut, code := sqlsift(t, "", args...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if !strings.Contains(serial, `"n_plus_one"`) {
+			t.Fatalf("%v: no N+1 finding in the serial report", files)
+		}
+		for _, c := range []struct {
+			minChunk int64
+			flush    int
+			j        string
+		}{{4096, 1, "2"}, {20000, 3, "3"}, {50000, 1 << 30, "4"}, {4096, 2, "7"}} {
+			input.MinChunk, flushClasses = c.minChunk, c.flush
+			before := Rereads.Load()
+			args := append([]string{"analyze", "--format", "json", "--limit", "0", "-j", c.j}, files...)
+			par, _, code := sqlsift(t, "", args...)
+			if code != 0 {
+				t.Fatalf("-j %s: exit %d", c.j, code)
+			}
+			if n := Rereads.Load() - before; n != 0 {
+				t.Errorf("%d files, -j %s, %d-byte chunks: read again serially %d times", len(files), c.j, c.minChunk, n)
+			}
+			if par != serial {
+				t.Errorf("%d files, -j %s, %d-byte chunks, flush every %d classes: differs from -j 1:\n%s", len(files), c.j, c.minChunk, c.flush, cmp.Diff(serial, par))
+			}
+		}
+	}
+}
+
+func gunzipBytes(t *testing.T, b []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -13,12 +13,13 @@ import (
 // files are not split (a variable so tests can split small files).
 var MinChunk int64 = 2 << 20
 
-// MaxChunk bounds a chunk's size: every chunk's aggregate (one entry per
-// statement class it saw, and its N+1 detector) is alive until it is
-// merged, so small chunks bound the memory of logs with many classes. The
-// per-chunk costs (a new aggregator and detector, the boundary search, the
-// merge) are a few hundred microseconds: nothing next to 2 MiB of reading.
-var MaxChunk int64 = 2 << 20
+// MaxChunk bounds a chunk's size (a variable so tests can cut a file into
+// equal chunks). By default there is no bound: each chunk is read by one
+// reader from start to end, which flushes its classes to the merger as it
+// goes, so a chunk's size does not bound memory; fewer, larger chunks keep
+// every reader's caches warm and leave the N+1 detector few edges to
+// stitch.
+var MaxChunk int64 = 1 << 62
 
 // Chunk is a byte range of a file that starts at an entry boundary.
 type Chunk struct {
@@ -60,8 +61,8 @@ type dbMemo struct {
 // readers that start at plausible entry boundaries. Each chunk is a
 // 1/(2·workers) share of what is left, at least MinChunk and at most
 // MaxChunk (guided self-scheduling: the last chunks are small, so no
-// worker finishes long after the others). It reads only a little around
-// each boundary.
+// worker finishes long after the others; a 500 MB file gives about 15
+// chunks for 2 workers). It reads only a little around each boundary.
 func NewPlan(ra io.ReaderAt, size int64, workers int) (*Plan, error) {
 	starts := []int64{0}
 	if workers > 1 && size >= 2*MinChunk {
