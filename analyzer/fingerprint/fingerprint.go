@@ -59,6 +59,7 @@ type Fingerprinter struct {
 	skel     []byte
 	marks    []int32
 	stoks    []span
+	scoms    []span // comments the skeleton lexer skipped, not yet in skel
 	skelHash uint64
 	planning bool     // phase 1 records plan and noCache
 	plan     []litRec // the literals reduced, for the cache

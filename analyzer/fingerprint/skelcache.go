@@ -8,6 +8,12 @@ package fingerprint
 // literal token replaced by a marker. A statement whose skeleton is cached
 // is only lexed (to find its literals), not normalized again.
 //
+// Comments are skipped by the lexer, so their bodies do not matter either:
+// each comment is one marker too (closed and unclosed ones differ). A
+// sqlcommenter tag carrying a request id then does not make every
+// request's statements a new skeleton. The exception, a TiDB feature
+// comment (/*T! ...*/), needs the reference and is never cached.
+//
 // What in a literal's bytes matters, and is in its marker: its token kind
 // (signs attach to numbers only, ordinals are integers), whether it
 // starts or ends with '.' (a keyword next to a dot is a name), and
@@ -95,6 +101,12 @@ const (
 	markStar     = 0x80
 )
 
+// Comment markers (in marks as ^offset, so never equal to a literal's).
+const (
+	markComment  = 0x01
+	markUnclosed = 0x02
+)
+
 // skeleton lexes q into f.skel, f.marks and f.stoks (the spans of the
 // literal tokens, in lexing order, as phase 1 will see them). Names,
 // keywords, blanks and one-byte operators, most of any statement, are
@@ -103,7 +115,8 @@ const (
 func (f *Fingerprinter) skeleton(q []byte) {
 	lx := &f.slx
 	lx.reset(q)
-	f.skel, f.marks, f.stoks = f.skel[:0], f.marks[:0], f.stoks[:0]
+	f.skel, f.marks, f.stoks, f.scoms = f.skel[:0], f.marks[:0], f.stoks[:0], f.scoms[:0]
+	lx.comments = &f.scoms
 	prev := 0
 	for {
 		p := lx.p
@@ -123,6 +136,9 @@ func (f *Fingerprinter) skeleton(q []byte) {
 		}
 		lx.p = p
 		t := lx.scan()
+		if len(f.scoms) > 0 {
+			prev = f.skelComments(q, prev)
+		}
 		if t.kind == tEOF || t.kind == tInvalid {
 			break
 		}
@@ -145,15 +161,41 @@ func (f *Fingerprinter) skeleton(q []byte) {
 			prev = t.end
 		case tParam, tNull:
 			f.stoks = append(f.stoks, span{int32(t.start), int32(t.end)})
+		case tUnclosed:
+			// Its span was taken as a comment above; the unclosed kind
+			// makes a marker of its own.
+			f.marks = append(f.marks, ^int32(len(f.skel)))
+			f.skel = append(f.skel, 0xff, markUnclosed)
 		}
 	}
 	f.skel = append(f.skel, q[prev:]...)
 	f.skelHash = hashBytes(uint64(len(f.marks)), f.skel)
 }
 
+// skelComments replaces the comments the lexer skipped since prev (the
+// end of what the skeleton holds of q) with markers, and returns the new
+// prev. A comment marker's offset goes into marks negated (^off), so a
+// comment and a literal marker never compare equal.
+func (f *Fingerprinter) skelComments(q []byte, prev int) int {
+	for _, c := range f.scoms {
+		f.skel = append(f.skel, q[prev:c.s]...)
+		f.marks = append(f.marks, ^int32(len(f.skel)))
+		f.skel = append(f.skel, 0xff, markComment)
+		prev = int(c.e)
+	}
+	f.scoms = f.scoms[:0]
+	return prev
+}
+
 // fromCache looks the skeleton of q up; on a hit it fills r.
 func (f *Fingerprinter) fromCache(q []byte) (Result, bool) {
 	f.skeleton(q)
+	if f.slx.needRef {
+		// A TiDB feature comment, which the markers do not tell apart
+		// from other comments: never from the cache (nor into it).
+		f.sc.count(false)
+		return Result{}, false
+	}
 	set := &f.sc.sets[f.skelHash>>(64-skelBits)]
 	var e *skelEntry
 	for w := 0; w < 2; w++ {
