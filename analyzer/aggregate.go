@@ -467,12 +467,22 @@ func (a *Aggregator) Flush() *Aggregator {
 	return b
 }
 
+// Compactor is implemented by Detectors that can give back memory kept
+// for speed once they observe no more events.
+type Compactor interface {
+	Compact()
+}
+
 // DetachDetector returns a's detector and leaves a without one (nil if it
 // had none): parallel readers' detectors are merged in input order apart
-// from their classes, which merge in any order.
+// from their classes, which merge in any order. The detector observes no
+// more events, so it is compacted (it may wait for earlier readers).
 func (a *Aggregator) DetachDetector() Detector {
 	d := a.det
 	a.det = nil
+	if c, ok := d.(Compactor); ok {
+		c.Compact()
+	}
 	return d
 }
 

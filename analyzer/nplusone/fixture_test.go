@@ -568,3 +568,40 @@ func gunzip(t testing.TB, path string) []byte {
 	}
 	return b
 }
+
+// TestFixtureDetachedDetectors is the CLI's -j path for detectors: each
+// piece's detector is detached when its reader ends (which compacts it:
+// pooled units dropped, open units clipped) and merged in input order
+// apart from the classes. Findings equal the serial read at every cut.
+func TestFixtureDetachedDetectors(t *testing.T) {
+	for _, lf := range fixtures(slowFixture, generalFixture) {
+		evs := readEvents(t, lf)
+		want := mustJSON(t, run(evs, analyzer.Filter{}, nplusone.Config{}, false))
+		for _, pieces := range []int{2, 3, 7, 31} {
+			opts := analyzer.Options{NewDetector: nplusone.Factory(nplusone.Config{})}
+			total := analyzer.New(analyzer.Options{})
+			var det analyzer.Detector
+			for i := 0; i < pieces; i++ {
+				a := analyzer.New(opts)
+				if i == 0 {
+					a.AtInputStart()
+				}
+				for j := i * len(evs) / pieces; j < (i+1)*len(evs)/pieces; j++ {
+					ev := evs[j]
+					a.Add(&ev)
+				}
+				d := a.DetachDetector()
+				if det == nil {
+					det = d
+				} else {
+					det.Merge(d)
+				}
+				total.Merge(a)
+			}
+			total.AttachDetector(det)
+			if got := mustJSON(t, total.Report(analyzer.ReportOptions{}).Findings); got != want {
+				t.Errorf("%s, %d pieces: detached detectors differ from the serial read:\n%s", lf.format, pieces, cmp.Diff(want, got))
+			}
+		}
+	}
+}

@@ -94,3 +94,49 @@ func TestAtInputStartKeepsNoHeads(t *testing.T) {
 		t.Errorf("marked: %d heads, early=%v; want none", len(d.heads), d.isEarly)
 	}
 }
+
+// Compact gives back what a detector keeps for speed: its pool of spare
+// units and the spare capacity of the units still open.
+func TestCompact(t *testing.T) {
+	d := New(Config{})
+	a := analyzer.New(analyzer.Options{NewDetector: func() analyzer.Detector { return d }})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var off int64
+	for i := 0; i < 3000; i++ {
+		at := t0.Add(time.Duration(i) * 100 * time.Millisecond)
+		n := 3
+		if i%50 == 0 {
+			n = 400 // now and then a big unit, whose arena the pool keeps
+		}
+		for k := 0; k < n; k++ {
+			q := fmt.Sprintf("SELECT * FROM users WHERE id = %d /*request_id='r%d'*/", i*500+k, i)
+			ev := parser.Event{Kind: parser.KindQuery, ConnID: uint64(i%20 + 1), Query: []byte(q),
+				Has:   parser.HasStart | parser.HasEnd | parser.HasQueryTime | parser.HasRowsSent | parser.HasConnID,
+				Start: at, End: at.Add(10 * time.Microsecond), QueryTime: 10, RowsSent: 1,
+				Pos: parser.Pos{File: "c.log", Line: int(off/100) + 1, Offset: off}}
+			off += 100
+			at = at.Add(20 * time.Microsecond)
+			a.Add(&ev)
+		}
+	}
+	spare := func() (n int) {
+		for _, u := range d.keyed {
+			n += (cap(u.recs) - len(u.recs)) * 64
+			n += cap(u.text) - len(u.text)
+		}
+		for _, u := range d.pool {
+			n += cap(u.recs)*64 + cap(u.text)
+		}
+		return n
+	}
+	before := spare()
+	if len(d.pool) == 0 || before < 1<<20 {
+		t.Fatalf("pool %d units, %d spare bytes: the test no longer builds up spare memory", len(d.pool), before)
+	}
+	if a.DetachDetector() != d {
+		t.Fatal("DetachDetector returned another detector")
+	}
+	if after := spare(); len(d.pool) != 0 || after > before/10 {
+		t.Errorf("after Compact: pool %d units, %d spare bytes (before %d)", len(d.pool), after, before)
+	}
+}

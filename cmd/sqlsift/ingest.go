@@ -143,8 +143,9 @@ func ingestFiles(e *env, files []*input.File, f *inputFlags, ao analyzer.Options
 	stop := make(chan struct{})
 	// At most this many units may be read but not yet checked and their
 	// detectors merged (the merger goes in input order; a finished unit
-	// waits with its detector for the ones before it).
-	window := make(chan struct{}, 2*f.jobs+2)
+	// waits with its detector, which holds the unit's open units of work,
+	// for the ones before it). Regions shrink, so workers rarely wait.
+	window := make(chan struct{}, f.jobs+1)
 	go func() {
 		defer close(work)
 		for i := range units {
