@@ -1,5 +1,7 @@
 package slowlog
 
+import "bytes"
+
 // lexer tracks just enough SQL lexical state across the lines of a
 // statement to tell whether a line ends inside a string literal, a quoted
 // identifier or a block comment. Text in those places may look like an entry
@@ -102,6 +104,28 @@ func (lx *lexer) feed(b []byte) {
 			if i == len(b) {
 				break
 			}
+		} else if st == stBlock {
+			// Comments can be long (sqlcommenter, traceparent): jump to
+			// the next '/', leaving p1 as the byte before it.
+			j := bytes.IndexByte(b[i:], '/')
+			if j < 0 {
+				p1 = b[len(b)-1]
+				break
+			}
+			if j > 0 {
+				p1 = b[i+j-1]
+			}
+			i += j
+		} else if st == stLine || st == stBacktick {
+			end := byte('\n')
+			if st == stBacktick {
+				end = '`'
+			}
+			j := bytes.IndexByte(b[i:], end)
+			if j < 0 {
+				break
+			}
+			i += j
 		}
 		if i >= len(b) {
 			break
