@@ -600,14 +600,14 @@ func TestNumFieldMatchesGeneral(t *testing.T) {
 		code := codes[rng.IntN(len(codes))]
 		conn := rng.IntN(2) == 0
 		var fast, slow lineFx
-		m, ok := r.numField(&fast, code, line, 0, conn)
+		m, ok := r.numField(&fast.numFx, code, line, 0, conn)
 		if !ok {
 			continue
 		}
 		accepted++
 		w := r.warnings
 		r.field(&slow, code, "", line[:m], conn)
-		if m != len(tok) || !cmp.Equal(fast, slow, cmp.AllowUnexported(lineFx{})) || r.warnings != w {
+		if m != len(tok) || !cmp.Equal(fast, slow, cmp.AllowUnexported(lineFx{}, numFx{})) || r.warnings != w {
 			t.Fatalf("code %d value %q: fast %+v (end %d), general %+v", code, line, fast, m, slow)
 		}
 	}
