@@ -2,6 +2,7 @@ package slowlog
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"time"
 
 	"github.com/sqlsift/sqlsift/parser"
@@ -258,8 +259,14 @@ func (fx *lineFx) apply(ev *parser.Event, e *entry) {
 		}
 	}
 	e.schemaEOL = fx.schemaEOL
-	if len(fx.extra) > 0 {
-		ev.Extra = append(ev.Extra, fx.extra...)
+	if x := fx.extra; len(x) > 2 {
+		ev.Extra = append(ev.Extra, x...)
+	} else {
+		// One by one: the slice copy's call costs more for the one or
+		// two of most lines (QC_hit:).
+		for _, a := range x {
+			ev.Extra = append(ev.Extra, a)
+		}
 	}
 }
 
@@ -390,8 +397,8 @@ func (r *Reader) tmplParse(t *lineTmpl, fx *numFx, body []byte) bool {
 	return p == n
 }
 
-// sameBytes is string(a) == string(b) for slices of the same length, a
-// word at a time and without a call (see tmplParse).
+// sameBytes is string(a) == string(b), a word at a time and without a
+// call (see tmplParse).
 func sameBytes(a, b []byte) bool {
 	n := len(a)
 	if len(b) != n {
@@ -422,13 +429,21 @@ const fxBits = 9
 
 // lineHash hashes b a word at a time (use its high bits).
 func lineHash(b []byte) uint64 {
-	h := uint64(len(b)) * 0x9E3779B97F4A7C15
-	for len(b) >= 8 {
-		h = (h ^ binary.LittleEndian.Uint64(b)) * 0xff51afd7ed558ccd
-		b = b[8:]
-	}
-	for _, c := range b {
-		h = (h ^ uint64(c)) * 0x100000001b3
+	n := len(b)
+	h := uint64(n) * 0x9E3779B97F4A7C15
+	if n >= 8 {
+		// Words folded with xor and rotations, the last one overlapping
+		// the one before, then mixed: the lines of a kind differ in a few
+		// bytes (a thread id), which any word carries to the mix.
+		for i := 0; i < n-8; i += 8 {
+			h = bits.RotateLeft64(h, 23) ^ binary.LittleEndian.Uint64(b[i:])
+		}
+		h = bits.RotateLeft64(h, 23) ^ binary.LittleEndian.Uint64(b[n-8:])
+		h *= 0xff51afd7ed558ccd
+	} else {
+		for _, c := range b {
+			h = (h ^ uint64(c)) * 0x100000001b3
+		}
 	}
 	h ^= h >> 33 // mix the low bits up: the table is indexed by the high ones
 	h *= 0xc4ceb9fe1a85ec53
