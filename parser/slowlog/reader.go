@@ -315,7 +315,7 @@ func (r *Reader) entry(ev *parser.Event, l srcLine, k uint8) (bool, error) {
 			}
 			break
 		}
-		k := r.classify(l)
+		k := r.classify(l.b, l.more)
 		if e.phase == phHeader {
 			// A second # Time:, or any opening header after # Query_time:,
 			// starts a new entry (this one had no statement); a repeated
@@ -573,22 +573,22 @@ func (r *Reader) finish(ev *parser.Event) bool {
 	return true
 }
 
-// classify is classify(l.b, l.more) for the lines of an entry, with the
+// classify is classify for the lines of an entry, with the
 // SET timestamp line remembered: a line equal to the last one is lkSet
 // with the same value (r.setTS); a new SET line is parsed into it.
-func (r *Reader) classify(l srcLine) uint8 {
-	if len(l.b) > 0 && l.b[0] == 'S' && !l.more {
-		if !noLineCache && string(l.b) == string(r.setLine) {
+func (r *Reader) classify(b []byte, long bool) uint8 {
+	if len(b) > 0 && b[0] == 'S' && !long {
+		if !noLineCache && string(b) == string(r.setLine) {
 			return lkSet
 		}
-		k := classify(l.b, false)
+		k := classify(b, false)
 		if k == lkSet {
-			r.setLine = append(r.setLine[:0], l.b...)
-			r.setTS, r.hasSetTS = setTimestamp(l.b)
+			r.setLine = append(r.setLine[:0], b...)
+			r.setTS, r.hasSetTS = setTimestamp(b)
 		}
 		return k
 	}
-	return classify(l.b, l.more)
+	return classify(b, long)
 }
 
 // isUseStmt matches a statement that is just "use db" (any case).
