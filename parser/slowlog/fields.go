@@ -52,7 +52,7 @@ var fieldCodes = map[string]uint8{
 }
 
 // header parses one header line of kind k into ev.
-func (r *Reader) header(ev *parser.Event, l srcLine, k uint8) {
+func (r *Reader) header(ev *parser.Event, l *srcLine, k uint8) {
 	e := &r.e
 	e.schemaEOL = false
 	e.lastEnd = l.end()
@@ -525,7 +525,7 @@ func (r *Reader) kv(ev *parser.Event, b []byte, connLine bool) {
 
 // timeLine parses "# Time: <ts>" (possibly followed by "# User@Host: ..."
 // on the same line, as some old Percona builds wrote).
-func (r *Reader) timeLine(ev *parser.Event, l srcLine, b []byte) {
+func (r *Reader) timeLine(ev *parser.Event, l *srcLine, b []byte) {
 	t, off, local, n := r.timeOf(b)
 	r.dep.setTime = true
 	if n == 0 {

@@ -300,7 +300,7 @@ func (r *Reader) stop(err error, at int64) error {
 // entry reads one entry whose first line is l. It reports whether ev was
 // filled; entries without a statement are dropped with a warning. A read
 // error other than EOF ends the entry and is returned.
-func (r *Reader) entry(ev *parser.Event, l srcLine, k uint8) (bool, error) {
+func (r *Reader) entry(ev *parser.Event, l *srcLine, k uint8) (bool, error) {
 	r.e = entry{maxRank: -1, lastEnd: l.end()}
 	e := &r.e
 	r.lx.reset()
@@ -346,7 +346,7 @@ func (r *Reader) entry(ev *parser.Event, l srcLine, k uint8) (bool, error) {
 			switch {
 			case k == lkUse && !e.sawUse && !e.sawSet:
 				e.phase = phMeta
-				if err := r.useMeta(l); err != nil {
+				if err := r.useMeta(*l); err != nil {
 					return r.finish(ev), err
 				}
 				continue
@@ -388,7 +388,7 @@ func (r *Reader) entry(ev *parser.Event, l srcLine, k uint8) (bool, error) {
 	return r.finish(ev), rerr
 }
 
-func (r *Reader) warnResync(l srcLine) {
+func (r *Reader) warnResync(l *srcLine) {
 	what := "a string or quoted identifier"
 	switch {
 	case !r.lx.clean() && !r.lx.quoted():
@@ -404,7 +404,7 @@ func (r *Reader) warnResync(l srcLine) {
 }
 
 // stmtLine appends a statement line to the query and feeds the lexer.
-func (r *Reader) stmtLine(ev *parser.Event, l srcLine) error {
+func (r *Reader) stmtLine(ev *parser.Event, l *srcLine) error {
 	e := &r.e
 	e.stmtLines++
 	r.appendQ(ev, l.b)
@@ -495,7 +495,7 @@ func (r *Reader) useMeta(l srcLine) error {
 // schemaCont handles a Schema: value continued on the next line (a
 // database name containing a newline): "# Schema: test" then
 // "jfg  Last_errno: 0". It reports whether l was such a line.
-func (r *Reader) schemaCont(ev *parser.Event, l srcLine) bool {
+func (r *Reader) schemaCont(ev *parser.Event, l *srcLine) bool {
 	b := trimEOL(l.b)
 	i := schemaEnd(b)
 	if i >= len(b) || l.more {

@@ -45,6 +45,7 @@ type source struct {
 	eof   bool   // br returned io.EOF
 	err   error  // sticky read error other than io.EOF
 
+	cur  srcLine   // the line next returned last
 	q    []srcLine // lines read ahead: q[qh:] is pending, oldest first
 	qh   int
 	pool [][]byte
@@ -64,20 +65,30 @@ func newSource(r io.Reader, size int, base int64, baseLine int) *source {
 	return s
 }
 
-// next returns the next line. The line's bytes are valid until the next
-// call to next, peek or unread. io.EOF means there are no more lines.
-func (s *source) next() (srcLine, error) {
+// next returns the next line. The line (held by the source: a pointer
+// returned for cheap calls) is valid until the next call to next; its
+// bytes until the next call to next, peek or unread. io.EOF means there
+// are no more lines.
+func (s *source) next() (*srcLine, error) {
 	if s.held < 0 && s.qh == len(s.q) && s.err == nil {
 		// Fast path: a whole line in the buffer.
 		if i := bytes.IndexByte(s.buf[s.r:s.w], '\n'); i >= 0 && i < maxHead {
-			b := s.buf[s.r : s.r+i+1]
+			l := &s.cur
+			l.b, l.off, l.more, l.buf = s.buf[s.r:s.r+i+1], s.off, false, -1
 			s.r += i + 1
-			off := s.off
 			s.off += int64(i + 1)
 			s.num++
-			return srcLine{b: b, off: off, num: s.num, buf: -1}, nil
+			l.num = s.num
+			return l, nil
 		}
 	}
+	l, err := s.nextSlow()
+	s.cur = l
+	return &s.cur, err
+}
+
+// nextSlow is next for a queued line or one not wholly in the buffer.
+func (s *source) nextSlow() (srcLine, error) {
 	if s.held >= 0 {
 		s.free = append(s.free, s.held)
 		s.held = -1
@@ -274,23 +285,24 @@ func (s *source) own(l srcLine) srcLine {
 
 // unread puts l (the line last returned by next) back in front of the
 // queue. A long line may be unread only if nothing was read after its head.
-func (s *source) unread(l srcLine) {
+func (s *source) unread(l *srcLine) {
 	// No copy: the line is either in the pool buffer it was queued in
 	// (held), or still in the read buffer, where nothing has overwritten
 	// it since next returned it.
+	q := *l
 	if s.held >= 0 {
-		l.buf, s.held = s.held, -1
+		q.buf, s.held = s.held, -1
 	} else {
-		l.buf = borrowed
+		q.buf = borrowed
 	}
 	if s.qh > 0 {
 		s.qh--
-		s.q[s.qh] = l
+		s.q[s.qh] = q
 		return
 	}
 	s.q = append(s.q, srcLine{})
 	copy(s.q[1:], s.q)
-	s.q[0] = l
+	s.q[0] = q
 }
 
 // peek returns the i-th queued line (0 is what next would return),
