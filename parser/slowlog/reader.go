@@ -225,10 +225,7 @@ func (r *Reader) Stopped() int64 {
 	if r.done {
 		return r.stopped
 	}
-	if r.src.qh < len(r.src.q) {
-		return r.src.q[r.src.qh].off
-	}
-	return r.src.off
+	return r.src.nextOff()
 }
 
 // Warnings returns the number of warnings reported so far.
