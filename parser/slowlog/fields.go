@@ -348,53 +348,73 @@ func (t *lineTmpl) addSep(sep []byte, slot uint8) {
 // tmplParse parses body with t into fx; false means the shape differs (fx
 // is then partly filled).
 func (r *Reader) tmplParse(t *lineTmpl, fx *numFx, body []byte) bool {
-	seps := t.seps
-	n := len(body)
-	p := 0
+	rest := body
 	// scanNum's steps are written out: with no call in the loop, Go keeps
 	// its state in registers.
-	for i := range seps {
-		sp := &seps[i]
+	for i := range t.seps {
+		sp := &t.seps[i]
 		m := int(sp.n)
-		if n-p <= m {
+		if len(rest) <= m {
 			return false
 		}
 		if m >= 8 && m <= 24 {
-			w := body[p : p+m]
-			if binary.LittleEndian.Uint64(w) != sp.w[0] || binary.LittleEndian.Uint64(w[m-8:]) != sp.w[2] ||
-				m > 16 && binary.LittleEndian.Uint64(w[8:]) != sp.w[1] {
+			if binary.LittleEndian.Uint64(rest) != sp.w[0] || binary.LittleEndian.Uint64(rest[m-8:]) != sp.w[2] ||
+				m > 16 && binary.LittleEndian.Uint64(rest[8:]) != sp.w[1] {
 				return false
 			}
-		} else if !sameBytes(body[p:p+m], t.text[sp.off:sp.off+sp.n]) {
+		} else if !sameBytes(rest[:m], t.text[sp.off:sp.off+sp.n]) {
 			return false
 		}
-		p += m
-		if body[p]-'0' > 9 {
+		rest = rest[m:]
+		c := rest[0] - '0'
+		if c > 9 {
 			return false
 		}
-		v, e := digitsAt(body, p)
+		// The values servers write, "D.DDDDDD" durations and one-digit
+		// counts followed by a blank or the end, take a shortcut.
+		var v int64
+		e, ok := 0, false
 		if sp.slot <= sLockTime {
-			v *= 1000000
-			if e < n && body[e] == '.' {
-				var us int64
-				e++
-				if six, ok := sixDecimals(body, e); ok {
-					us, e = six, e+6
-				} else {
-					us, e = decimalsAt(body, e)
-				}
-				v += us
+			if len(rest) >= 8 && rest[1] == '.' && (len(rest) == 8 || spaceTab[rest[8]]) {
+				v, ok = micros6(binary.LittleEndian.Uint64(rest))
+				e = 8
 			}
-		} else if e-p > 18 {
-			return false
+		} else if len(rest) == 1 || spaceTab[rest[1]] {
+			v, e, ok = int64(c), 1, true
 		}
-		if e < n && !spaceTab[body[e]] {
-			return false
+		if !ok {
+			v, e = digitsAt(rest, 0)
+			if sp.slot <= sLockTime {
+				v *= 1000000
+				if e < len(rest) && rest[e] == '.' {
+					var us int64
+					us, e = decimalsAt(rest, e+1)
+					v += us
+				}
+			} else if e > 18 {
+				return false
+			}
+			if e < len(rest) && !spaceTab[rest[e]] {
+				return false
+			}
 		}
 		fx.put(sp.slot, v)
-		p = e
+		rest = rest[e:]
 	}
-	return p == n
+	return len(rest) == 0
+}
+
+// micros6 is scanNum's value of the duration "D.DDDDDD" whose bytes are w
+// (little-endian, the '.' checked by the caller): SWAR, a word at once.
+func micros6(w uint64) (int64, bool) {
+	// The digits' values (the '.' becomes 0), each valid if it and it
+	// plus 6 stay below 16.
+	x := w ^ 0x3030303030302e30
+	if (x|(x+0x0606060606060606))&0xf0f0f0f0f0f0f0f0 != 0 {
+		return 0, false
+	}
+	d := int64(x & 0xff)
+	return int64(combine8(x)) - d*9000000, true // d*10^7 + decimals
 }
 
 // sameBytes is string(a) == string(b), a word at a time and without a
@@ -808,12 +828,16 @@ func sixDecimals(b []byte, p int) (int64, bool) {
 	if (x|(x+0x0606060606060606))&0xf0f0f0f0f0f0f0f0 != 0 {
 		return 0, false
 	}
-	// Combine digit pairs, then pairs of those, then the halves (the
-	// lowest byte is the most significant digit).
+	return int64(combine8(x)), true
+}
+
+// combine8 is the number whose decimal digits are the bytes of x, the
+// lowest byte the most significant: digit pairs, then pairs of those,
+// then the halves.
+func combine8(x uint64) uint64 {
 	x = (x * (10<<8 + 1)) >> 8 & 0x00ff00ff00ff00ff
 	x = (x * (100<<16 + 1)) >> 16 & 0x0000ffff0000ffff
-	x = (x * (10000<<32 + 1)) >> 32
-	return int64(x), true
+	return (x * (10000<<32 + 1)) >> 32
 }
 
 // microScale is the weight of each decimal of a duration in microseconds
