@@ -67,6 +67,12 @@ type Reader struct {
 	setTS    int64
 	hasSetTS bool
 	tm       timeMemo // the last "# Time:" value (see timeOf)
+	backNum  int      // the line put back by putBack ...
+	backKind uint8    // ... and its kind
+	// st's # Time: as a time.Time (for stUnix): entries share it
+	stTime time.Time
+	stUnix int64
+	stOK   bool
 }
 
 // deps records which parts of the initial State the reader's output relied
@@ -253,7 +259,10 @@ func (r *Reader) Next(ev *parser.Event) error {
 		if err != nil {
 			return r.stop(err, r.src.off)
 		}
-		k := classify(l.b, l.more)
+		k := r.backKind
+		if l.num != r.backNum {
+			k = classify(l.b, l.more)
+		}
 		switch {
 		case isStart(k):
 			if r.opts.Limit > 0 && l.off >= r.opts.Limit {
@@ -318,7 +327,7 @@ func (r *Reader) entry(ev *parser.Event, l *srcLine, k uint8) (bool, error) {
 			// starts a new entry (this one had no statement); a repeated
 			// # User@Host: before # Query_time: is taken as the same entry.
 			if isStart(k) && rank(k) <= e.maxRank && (k == lkTime || e.maxRank == 3) || k == lkServer {
-				r.src.unread(l)
+				r.putBack(l, k)
 				break
 			}
 			switch k {
@@ -355,7 +364,7 @@ func (r *Reader) entry(ev *parser.Event, l *srcLine, k uint8) (bool, error) {
 			case k == lkBlank:
 				continue
 			case e.phase == phMeta && (isStart(k) || k == lkServer):
-				r.src.unread(l)
+				r.putBack(l, k)
 				return r.finish(ev), rerr
 			}
 			e.phase = phStmt
@@ -370,7 +379,7 @@ func (r *Reader) entry(ev *parser.Event, l *srcLine, k uint8) (bool, error) {
 				if !(e.prevSemi && r.lx.clean()) {
 					r.warnResync(l)
 				} else {
-					r.src.unread(l)
+					r.putBack(l, k)
 				}
 				break
 			}
@@ -383,6 +392,13 @@ func (r *Reader) entry(ev *parser.Event, l *srcLine, k uint8) (bool, error) {
 		}
 	}
 	return r.finish(ev), rerr
+}
+
+// putBack unreads l, the first line of the next entry, and remembers its
+// kind k for Next.
+func (r *Reader) putBack(l *srcLine, k uint8) {
+	r.src.unread(l)
+	r.backNum, r.backKind = l.num, k
 }
 
 func (r *Reader) warnResync(l *srcLine) {
@@ -631,7 +647,10 @@ func (r *Reader) times(ev *parser.Event) {
 			ev.End, ev.Has = e.start.Add(qt), ev.Has|parser.HasEnd
 		}
 	case r.st.TimeSet:
-		t := r.st.time()
+		if !r.stOK || r.stUnix != r.st.TimeUnix {
+			r.stTime, r.stUnix, r.stOK = r.st.time(), r.st.TimeUnix, true
+		}
+		t := r.stTime
 		ev.TZOffset, ev.TimeLocal = r.st.TZOffset, r.st.TimeLocal
 		if e.mariadb {
 			ev.Start, ev.Has = t, ev.Has|parser.HasStart
