@@ -77,9 +77,10 @@ func (s *source) next() (*srcLine, error) {
 	}
 	if s.held < 0 && s.qh == len(s.q) && s.err == nil {
 		// Fast path: a whole line in the buffer.
-		if i := bytes.IndexByte(s.buf[s.r:s.w], '\n'); i >= 0 && i < maxHead {
+		rest := s.buf[s.r:s.w]
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 && i < maxHead {
 			l := &s.cur
-			l.b, l.off, l.more, l.buf = s.buf[s.r:s.r+i+1], s.off, false, -1
+			l.b, l.off, l.more, l.buf = rest[:i+1], s.off, false, -1
 			s.r += i + 1
 			s.off += int64(i + 1)
 			s.num++
@@ -87,13 +88,18 @@ func (s *source) next() (*srcLine, error) {
 			return l, nil
 		}
 	}
-	l, err := s.nextSlow()
+	return s.nextSlow()
+}
+
+// nextSlow is next for a queued line or one not wholly in the buffer.
+func (s *source) nextSlow() (*srcLine, error) {
+	l, err := s.pop()
 	s.cur = l
 	return &s.cur, err
 }
 
-// nextSlow is next for a queued line or one not wholly in the buffer.
-func (s *source) nextSlow() (srcLine, error) {
+// pop takes the next line from the queue, or reads it.
+func (s *source) pop() (srcLine, error) {
 	if s.held >= 0 {
 		s.free = append(s.free, s.held)
 		s.held = -1
