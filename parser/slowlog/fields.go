@@ -230,7 +230,9 @@ func (fx *lineFx) reset() {
 
 // apply does to ev and e what parsing the line did.
 func (fx *lineFx) apply(ev *parser.Event, e *entry) {
-	fx.numFx.apply(ev)
+	if fx.has != 0 {
+		fx.numFx.apply(ev)
+	}
 	if s := fx.set; s != 0 {
 		if s&fxUser != 0 {
 			ev.User = fx.user
