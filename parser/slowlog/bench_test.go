@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"testing"
 
 	"github.com/sqlsift/sqlsift/parser"
@@ -66,4 +67,35 @@ func BenchmarkSlowLog(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)/float64(b.N), "events/op")
+}
+
+// BenchmarkSlowLogFile reads the slow log named by SQLSIFT_BENCH_LOG (for
+// example a sysbench log from bench/run.sh), whole, into memory first.
+func BenchmarkSlowLogFile(b *testing.B) {
+	p := os.Getenv("SQLSIFT_BENCH_LOG")
+	if p == "" {
+		b.Skip("SQLSIFT_BENCH_LOG not set")
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ev parser.Event
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		rd := New(bytes.NewReader(data), parser.Options{})
+		for {
+			err := rd.Next(&ev)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/event")
 }

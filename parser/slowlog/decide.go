@@ -23,7 +23,7 @@ package slowlog
 // work is linear; the live part of that memo is carried in State.
 //
 // l is put back into the source; it is the next line either way.
-func (r *Reader) decide(l srcLine, k uint8, prevSemi bool) bool {
+func (r *Reader) decide(l *srcLine, k uint8, prevSemi bool) bool {
 	r.src.unread(l)
 	tie := prevSemi || k == lkServer
 	if !r.dep.lookOwn && !r.dep.lookUsed {

@@ -2,6 +2,7 @@ package slowlog
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"time"
 
 	"github.com/sqlsift/sqlsift/parser"
@@ -51,7 +52,7 @@ var fieldCodes = map[string]uint8{
 }
 
 // header parses one header line of kind k into ev.
-func (r *Reader) header(ev *parser.Event, l srcLine, k uint8) {
+func (r *Reader) header(ev *parser.Event, l *srcLine, k uint8) {
 	e := &r.e
 	e.schemaEOL = false
 	e.lastEnd = l.end()
@@ -65,6 +66,9 @@ func (r *Reader) header(ev *parser.Event, l srcLine, k uint8) {
 		return
 	}
 	if l.more && k != lkUserHost && k != lkIndentKV {
+		return
+	}
+	if k == lkQueryTime && r.queryTimeTmpl(ev, b) {
 		return
 	}
 	r.lineFx(b, k, l.more).apply(ev, e)
@@ -108,21 +112,39 @@ func (r *Reader) lineFx(b []byte, k uint8, long bool) *lineFx {
 		// "# Warnings", "# No InnoDB statistics ...", "#".
 		body := trimSpace(b[1:])
 		t := &c.tmpls[gi]
-		if t.ok && len(body) > 0 && !noLineCache && r.tmplParse(t, fx, body) {
+		// (header tried the template of a Query_time line already)
+		if t.ok && k != lkQueryTime && len(body) > 0 && !noLineCache && r.tmplParse(t, &fx.numFx, body) {
 			break
 		}
 		fx.reset()
 		tok, _ := nextToken(body)
 		n := keyLen(tok)
 		if n >= 0 && string(tok[:n]) != "explain" {
-			t.connLine = string(tok[:n]) == "Thread_id"
-			r.kvFxRec(fx, body, t.connLine, t)
+			r.kvFxRec(fx, body, string(tok[:n]) == "Thread_id", t)
 		}
 	}
 	if try && r.warnings == w {
 		g.last = c.put(b, fx)
 	}
 	return fx
+}
+
+// queryTimeTmpl parses the per-statement "# Query_time:" line b with the
+// template of the last one, straight into ev (see lineFx, whose general
+// path gives the same effect). It reports false, leaving ev as it was,
+// when the line's shape differs.
+func (r *Reader) queryTimeTmpl(ev *parser.Event, b []byte) bool {
+	t := &r.fxc.tmpls[gateIndex(b)]
+	if !t.ok || noLineCache {
+		return false
+	}
+	body := trimSpace(b[1:])
+	var fx numFx
+	if len(body) == 0 || !r.tmplParse(t, &fx, body) {
+		return false
+	}
+	fx.apply(ev)
+	return true
 }
 
 // noLineCache turns the header line cache and templates off (tests compare
@@ -136,17 +158,58 @@ const maxFxLine = 512
 // (the same user and host, the same thread and schema, the same row
 // counts), so a line's effect is parsed once and replayed from fxCache.
 type lineFx struct {
-	has                                             parser.Has // typed fields set
-	queryTime, lockTime                             int64
-	rowsSent, rowsExamined, rowsAffected, bytesSent int64
-	errno                                           int32
-	connID, threadID                                uint64
-	set                                             uint8 // fxUser...: string fields and entry flags set
-	user, host, ip, db                              string
-	schemaEOL                                       bool // the line ended with a Schema: value
-	startTZ                                         int32
-	start, end                                      time.Time
-	extra                                           []parser.Attr
+	numFx
+	set                uint8 // fxUser...: string fields and entry flags set
+	user, host, ip, db string
+	schemaEOL          bool // the line ended with a Schema: value
+	startTZ            int32
+	start, end         time.Time
+	extra              []parser.Attr
+}
+
+// numFx is the typed numeric part of a line's effect, all that a line
+// parsed by a template (lineTmpl) can do: v[s] is the value of the field
+// whose Has flag is 1<<s (QueryTime and LockTime in microseconds).
+type numFx struct {
+	has parser.Has
+	v   [nSlots]int64
+}
+
+// Slots of numFx.v, in the order of the parser.Has flags.
+const (
+	sQueryTime uint8 = iota
+	sLockTime
+	sRowsSent
+	sRowsExamined
+	sRowsAffected
+	sBytesSent
+	sErrno
+	sConnID
+	sThreadID
+	nSlots
+)
+
+// codeSlot is the slot of a numeric field code (fThreadID: see numSlot).
+var codeSlot = [...]uint8{
+	fQueryTime: sQueryTime, fLockTime: sLockTime, fRowsSent: sRowsSent, fRowsExamined: sRowsExamined,
+	fRowsAffected: sRowsAffected, fBytesSent: sBytesSent, fErrno: sErrno, fThreadID: sThreadID,
+}
+
+// numSlot is the slot of numeric field code; a Thread_id on a connLine is
+// the connection id.
+func numSlot(code uint8, connLine bool) uint8 {
+	if code == fThreadID && connLine {
+		return sConnID
+	}
+	return codeSlot[code]
+}
+
+// put sets the field of slot s (an Errno beyond int32 is not one).
+func (fx *numFx) put(s uint8, v int64) {
+	if s == sErrno && v > 1<<31-1 {
+		return
+	}
+	fx.v[s], fx.has = v, fx.has|1<<s
 }
 
 const (
@@ -167,35 +230,8 @@ func (fx *lineFx) reset() {
 
 // apply does to ev and e what parsing the line did.
 func (fx *lineFx) apply(ev *parser.Event, e *entry) {
-	if h := fx.has; h != 0 {
-		if h&parser.HasQueryTime != 0 {
-			ev.QueryTime = fx.queryTime
-		}
-		if h&parser.HasLockTime != 0 {
-			ev.LockTime = fx.lockTime
-		}
-		if h&parser.HasRowsSent != 0 {
-			ev.RowsSent = fx.rowsSent
-		}
-		if h&parser.HasRowsExamined != 0 {
-			ev.RowsExamined = fx.rowsExamined
-		}
-		if h&parser.HasRowsAffected != 0 {
-			ev.RowsAffected = fx.rowsAffected
-		}
-		if h&parser.HasBytesSent != 0 {
-			ev.BytesSent = fx.bytesSent
-		}
-		if h&parser.HasErrno != 0 {
-			ev.Errno = fx.errno
-		}
-		if h&parser.HasConnID != 0 {
-			ev.ConnID = fx.connID
-		}
-		if h&parser.HasThreadID != 0 {
-			ev.ThreadID = fx.threadID
-		}
-		ev.Has |= h
+	if fx.has != 0 {
+		fx.numFx.apply(ev)
 	}
 	if s := fx.set; s != 0 {
 		if s&fxUser != 0 {
@@ -225,8 +261,47 @@ func (fx *lineFx) apply(ev *parser.Event, e *entry) {
 		}
 	}
 	e.schemaEOL = fx.schemaEOL
-	if len(fx.extra) > 0 {
-		ev.Extra = append(ev.Extra, fx.extra...)
+	if x := fx.extra; len(x) > 2 {
+		ev.Extra = append(ev.Extra, x...)
+	} else {
+		// One by one: the slice copy's call costs more for the one or
+		// two of most lines (QC_hit:).
+		for _, a := range x {
+			ev.Extra = append(ev.Extra, a)
+		}
+	}
+}
+
+func (fx *numFx) apply(ev *parser.Event) {
+	if h := fx.has; h != 0 {
+		if h&parser.HasQueryTime != 0 {
+			ev.QueryTime = fx.v[sQueryTime]
+		}
+		if h&parser.HasLockTime != 0 {
+			ev.LockTime = fx.v[sLockTime]
+		}
+		if h&parser.HasRowsSent != 0 {
+			ev.RowsSent = fx.v[sRowsSent]
+		}
+		if h&parser.HasRowsExamined != 0 {
+			ev.RowsExamined = fx.v[sRowsExamined]
+		}
+		if h&parser.HasRowsAffected != 0 {
+			ev.RowsAffected = fx.v[sRowsAffected]
+		}
+		if h&parser.HasBytesSent != 0 {
+			ev.BytesSent = fx.v[sBytesSent]
+		}
+		if h&parser.HasErrno != 0 {
+			ev.Errno = int32(fx.v[sErrno])
+		}
+		if h&parser.HasConnID != 0 {
+			ev.ConnID = uint64(fx.v[sConnID])
+		}
+		if h&parser.HasThreadID != 0 {
+			ev.ThreadID = uint64(fx.v[sThreadID])
+		}
+		ev.Has |= h
 	}
 }
 
@@ -243,39 +318,128 @@ type fxCache struct {
 
 // lineTmpl is the shape of the last header line of a kind whose values
 // were all numbers: the text before each value (key, ':' and blanks) and
-// the value's field. A line of the same shape (the per-statement
+// the value's slot. A line of the same shape (the per-statement
 // "# Query_time: ..." line, which the cache cannot serve) is parsed by
 // comparing that text and scanning the numbers. kvFx tokenizes the same
 // bytes the same way, so both give the same effect.
 type lineTmpl struct {
-	ok       bool
-	connLine bool
-	text     []byte  // the separators, concatenated
-	ends     []int32 // where each separator ends in text
-	codes    []uint8
+	ok   bool
+	text []byte // the separators, concatenated
+	seps []tmplSep
+}
+
+// tmplSep is the separator before one value of a template, with its bytes
+// as words for a cheap comparison, and the value's slot.
+type tmplSep struct {
+	off, n int32 // the separator is text[off:off+n]
+	slot   uint8
+	w      [3]uint64 // for 8 <= n <= 24: the words at 0, 8 and n-8
+}
+
+func (t *lineTmpl) addSep(sep []byte, slot uint8) {
+	sp := tmplSep{off: int32(len(t.text)), n: int32(len(sep)), slot: slot}
+	if n := len(sep); n >= 8 && n <= 24 {
+		sp.w[0] = binary.LittleEndian.Uint64(sep)
+		sp.w[1] = binary.LittleEndian.Uint64(sep[min(8, n-8):])
+		sp.w[2] = binary.LittleEndian.Uint64(sep[n-8:])
+	}
+	t.text = append(t.text, sep...)
+	t.seps = append(t.seps, sp)
 }
 
 // tmplParse parses body with t into fx; false means the shape differs (fx
 // is then partly filled).
-func (r *Reader) tmplParse(t *lineTmpl, fx *lineFx, body []byte) bool {
-	p, s0 := 0, 0
-	for i, code := range t.codes {
-		sep := t.text[s0:t.ends[i]]
-		s0 = int(t.ends[i])
-		if len(body)-p <= len(sep) || string(body[p:p+len(sep)]) != string(sep) {
+func (r *Reader) tmplParse(t *lineTmpl, fx *numFx, body []byte) bool {
+	rest := body
+	// scanNum's steps are written out: with no call in the loop, Go keeps
+	// its state in registers.
+	for i := range t.seps {
+		sp := &t.seps[i]
+		m := int(sp.n)
+		if len(rest) <= m {
 			return false
 		}
-		p += len(sep)
-		if body[p]-'0' > 9 {
+		if m >= 8 && m <= 24 {
+			if binary.LittleEndian.Uint64(rest) != sp.w[0] || binary.LittleEndian.Uint64(rest[m-8:]) != sp.w[2] ||
+				m > 16 && binary.LittleEndian.Uint64(rest[8:]) != sp.w[1] {
+				return false
+			}
+		} else if !sameBytes(rest[:m], t.text[sp.off:sp.off+sp.n]) {
 			return false
 		}
-		m, ok := r.numField(fx, code, body, p, t.connLine)
+		rest = rest[m:]
+		c := rest[0] - '0'
+		if c > 9 {
+			return false
+		}
+		// The values servers write, "D.DDDDDD" durations and one-digit
+		// counts followed by a blank or the end, take a shortcut.
+		var v int64
+		e, ok := 0, false
+		if sp.slot <= sLockTime {
+			if len(rest) >= 8 && rest[1] == '.' && (len(rest) == 8 || spaceTab[rest[8]]) {
+				v, ok = micros6(binary.LittleEndian.Uint64(rest))
+				e = 8
+			}
+		} else if len(rest) == 1 || spaceTab[rest[1]] {
+			v, e, ok = int64(c), 1, true
+		}
 		if !ok {
+			v, e = digitsAt(rest, 0)
+			if sp.slot <= sLockTime {
+				v *= 1000000
+				if e < len(rest) && rest[e] == '.' {
+					var us int64
+					us, e = decimalsAt(rest, e+1)
+					v += us
+				}
+			} else if e > 18 {
+				return false
+			}
+			if e < len(rest) && !spaceTab[rest[e]] {
+				return false
+			}
+		}
+		fx.put(sp.slot, v)
+		rest = rest[e:]
+	}
+	return len(rest) == 0
+}
+
+// micros6 is scanNum's value of the duration "D.DDDDDD" whose bytes are w
+// (little-endian, the '.' checked by the caller): SWAR, a word at once.
+func micros6(w uint64) (int64, bool) {
+	// The digits' values (the '.' becomes 0), each valid if it and it
+	// plus 6 stay below 16.
+	x := w ^ 0x3030303030302e30
+	if (x|(x+0x0606060606060606))&0xf0f0f0f0f0f0f0f0 != 0 {
+		return 0, false
+	}
+	d := int64(x & 0xff)
+	return int64(combine8(x)) - d*9000000, true // d*10^7 + decimals
+}
+
+// sameBytes is string(a) == string(b), a word at a time and without a
+// call (see tmplParse).
+func sameBytes(a, b []byte) bool {
+	n := len(a)
+	if len(b) != n {
+		return false
+	}
+	if n < 8 {
+		for i := range n {
+			if a[i] != b[i] {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i < n-8; i += 8 {
+		if binary.LittleEndian.Uint64(a[i:]) != binary.LittleEndian.Uint64(b[i:]) {
 			return false
 		}
-		p = m
 	}
-	return p == len(body)
+	return binary.LittleEndian.Uint64(a[n-8:]) == binary.LittleEndian.Uint64(b[n-8:])
 }
 
 type fxEntry struct {
@@ -287,13 +451,21 @@ const fxBits = 9
 
 // lineHash hashes b a word at a time (use its high bits).
 func lineHash(b []byte) uint64 {
-	h := uint64(len(b)) * 0x9E3779B97F4A7C15
-	for len(b) >= 8 {
-		h = (h ^ binary.LittleEndian.Uint64(b)) * 0xff51afd7ed558ccd
-		b = b[8:]
-	}
-	for _, c := range b {
-		h = (h ^ uint64(c)) * 0x100000001b3
+	n := len(b)
+	h := uint64(n) * 0x9E3779B97F4A7C15
+	if n >= 8 {
+		// Words folded with xor and rotations, the last one overlapping
+		// the one before, then mixed: the lines of a kind differ in a few
+		// bytes (a thread id), which any word carries to the mix.
+		for i := 0; i < n-8; i += 8 {
+			h = bits.RotateLeft64(h, 23) ^ binary.LittleEndian.Uint64(b[i:])
+		}
+		h = bits.RotateLeft64(h, 23) ^ binary.LittleEndian.Uint64(b[n-8:])
+		h *= 0xff51afd7ed558ccd
+	} else {
+		for _, c := range b {
+			h = (h ^ uint64(c)) * 0x100000001b3
+		}
 	}
 	h ^= h >> 33 // mix the low bits up: the table is indexed by the high ones
 	h *= 0xc4ceb9fe1a85ec53
@@ -375,7 +547,7 @@ func (r *Reader) kv(ev *parser.Event, b []byte, connLine bool) {
 
 // timeLine parses "# Time: <ts>" (possibly followed by "# User@Host: ..."
 // on the same line, as some old Percona builds wrote).
-func (r *Reader) timeLine(ev *parser.Event, l srcLine, b []byte) {
+func (r *Reader) timeLine(ev *parser.Event, l *srcLine, b []byte) {
 	t, off, local, n := r.timeOf(b)
 	r.dep.setTime = true
 	if n == 0 {
@@ -473,8 +645,7 @@ func (r *Reader) userHostFx(fx *lineFx, b []byte) {
 	fx.ip = r.in.get(ip)
 	fx.set |= fxUser | fxHost | fxIP
 	if hasID {
-		fx.connID = id
-		fx.has |= parser.HasConnID
+		fx.put(sConnID, int64(id))
 	}
 }
 
@@ -491,7 +662,7 @@ func (r *Reader) kvFx(fx *lineFx, b []byte, connLine bool) {
 func (r *Reader) kvFxRec(fx *lineFx, b []byte, connLine bool, t *lineTmpl) {
 	prev := 0 // end of the last value, for t
 	if t != nil {
-		t.ok, t.text, t.ends, t.codes = false, t.text[:0], t.ends[:0], t.codes[:0]
+		t.ok, t.text, t.seps = false, t.text[:0], t.seps[:0]
 	}
 	slot := int(b[0]&3) * 32
 	i, n := 0, len(b)
@@ -500,7 +671,7 @@ func (r *Reader) kvFxRec(fx *lineFx, b []byte, connLine bool, t *lineTmpl) {
 			i++
 		}
 		if i == n {
-			if t != nil && prev == n && len(t.codes) > 0 {
+			if t != nil && prev == n && len(t.seps) > 0 {
 				t.ok = true
 			}
 			return
@@ -548,11 +719,9 @@ func (r *Reader) kvFxRec(fx *lineFx, b []byte, connLine bool, t *lineTmpl) {
 		// Numbers, the common case, are parsed while they are scanned;
 		// anything unusual takes the general path below.
 		if k < n && b[k]-'0' <= 9 && fastField[ki.code] {
-			if m, ok := r.numField(fx, ki.code, b, k, connLine); ok {
+			if m, ok := r.numField(&fx.numFx, ki.code, b, k, connLine); ok {
 				if t != nil {
-					t.text = append(t.text, b[prev:k]...)
-					t.ends = append(t.ends, int32(len(t.text)))
-					t.codes = append(t.codes, ki.code)
+					t.addSep(b[prev:k], numSlot(ki.code, connLine))
 					prev = m
 				}
 				i = m
@@ -589,60 +758,88 @@ var fastField = [...]bool{
 // end after its digits (and a '.' for durations) or has too many digits;
 // the caller then takes the general path, which gives the same result for
 // everything numField accepts (parser.ParseMicros, integer).
-func (r *Reader) numField(fx *lineFx, code uint8, b []byte, k int, connLine bool) (int, bool) {
-	n := len(b)
-	p := k
+func (r *Reader) numField(fx *numFx, code uint8, b []byte, k int, connLine bool) (int, bool) {
+	v, p, ok := scanNum(b, k, code == fQueryTime || code == fLockTime)
+	if !ok {
+		return 0, false
+	}
+	fx.put(numSlot(code, connLine), v)
+	return p, true
+}
+
+// scanNum scans the number at b[k:] for numField: an integer of at most 18
+// digits, or a duration (whole seconds and decimals) in microseconds. ok
+// is false when something other than a blank follows.
+func scanNum(b []byte, k int, dur bool) (v int64, end int, ok bool) {
+	v, p := digitsAt(b, k)
+	if dur {
+		// As parser.ParseMicros: whole seconds, then up to six decimals.
+		v *= 1000000
+		if p < len(b) && b[p] == '.' {
+			var us int64
+			p++
+			if six, ok := sixDecimals(b, p); ok {
+				us, p = six, p+6
+			} else {
+				us, p = decimalsAt(b, p)
+			}
+			v += us
+		}
+	} else if p-k > 18 {
+		return 0, 0, false
+	}
+	if p < len(b) && !spaceTab[b[p]] {
+		return 0, 0, false
+	}
+	return v, p, true
+}
+
+// digitsAt returns the value of the decimal digits at b[p:] (wrapping
+// past 19 digits) and where they end.
+func digitsAt(b []byte, p int) (int64, int) {
 	var v int64
-	for p < n && b[p]-'0' <= 9 {
+	for p < len(b) && b[p]-'0' <= 9 {
 		v = v*10 + int64(b[p]-'0')
 		p++
 	}
-	if code == fQueryTime || code == fLockTime {
-		// As parser.ParseMicros: whole seconds, then up to six decimals.
-		us := v * 1000000
-		if p < n && b[p] == '.' {
-			p++
-			for f := 0; p < n && b[p]-'0' <= 9; f++ {
-				if f < len(microScale) {
-					us += int64(b[p]-'0') * microScale[f]
-				}
-				p++
-			}
+	return v, p
+}
+
+// decimalsAt returns the decimals at b[p:] in microseconds (digits past the
+// sixth count for nothing) and where they end.
+func decimalsAt(b []byte, p int) (int64, int) {
+	var us int64
+	for f := 0; p < len(b) && b[p]-'0' <= 9; f++ {
+		if f < len(microScale) {
+			us += int64(b[p]-'0') * microScale[f]
 		}
-		if p < n && !spaceTab[b[p]] {
-			return 0, false
-		}
-		if code == fQueryTime {
-			fx.queryTime, fx.has = us, fx.has|parser.HasQueryTime
-		} else {
-			fx.lockTime, fx.has = us, fx.has|parser.HasLockTime
-		}
-		return p, true
+		p++
 	}
-	if p-k > 18 || p < n && !spaceTab[b[p]] {
+	return us, p
+}
+
+// sixDecimals is decimalsAt for exactly six decimals at b[p:] with two
+// more bytes to read, as servers write durations: SWAR, a word at once.
+func sixDecimals(b []byte, p int) (int64, bool) {
+	if p+8 > len(b) || b[p+6]-'0' <= 9 {
 		return 0, false
 	}
-	switch code {
-	case fRowsSent:
-		fx.rowsSent, fx.has = v, fx.has|parser.HasRowsSent
-	case fRowsExamined:
-		fx.rowsExamined, fx.has = v, fx.has|parser.HasRowsExamined
-	case fRowsAffected:
-		fx.rowsAffected, fx.has = v, fx.has|parser.HasRowsAffected
-	case fBytesSent:
-		fx.bytesSent, fx.has = v, fx.has|parser.HasBytesSent
-	case fErrno:
-		if v <= 1<<31-1 {
-			fx.errno, fx.has = int32(v), fx.has|parser.HasErrno
-		}
-	case fThreadID:
-		if connLine {
-			fx.connID, fx.has = uint64(v), fx.has|parser.HasConnID
-		} else {
-			fx.threadID, fx.has = uint64(v), fx.has|parser.HasThreadID
-		}
+	// The digits' values in the high six bytes, each valid if it and it
+	// plus 6 stay below 16.
+	x := (binary.LittleEndian.Uint64(b[p:]) ^ 0x3030303030303030) << 16
+	if (x|(x+0x0606060606060606))&0xf0f0f0f0f0f0f0f0 != 0 {
+		return 0, false
 	}
-	return p, true
+	return int64(combine8(x)), true
+}
+
+// combine8 is the number whose decimal digits are the bytes of x, the
+// lowest byte the most significant: digit pairs, then pairs of those,
+// then the halves.
+func combine8(x uint64) uint64 {
+	x = (x * (10<<8 + 1)) >> 8 & 0x00ff00ff00ff00ff
+	x = (x * (100<<16 + 1)) >> 16 & 0x0000ffff0000ffff
+	return (x * (10000<<32 + 1)) >> 32
 }
 
 // microScale is the weight of each decimal of a duration in microseconds
@@ -699,41 +896,17 @@ func (r *Reader) field(fx *lineFx, code uint8, key string, val []byte, connLine 
 	switch code {
 	case fQueryTime:
 		if v, ok := parser.ParseMicros(val); ok {
-			fx.queryTime, fx.has = v, fx.has|parser.HasQueryTime
+			fx.put(sQueryTime, v)
 		} else {
 			r.warn(r.hdrLine, r.hdrOff, "bad Query_time %.40q", val)
 		}
 	case fLockTime:
 		if v, ok := parser.ParseMicros(val); ok {
-			fx.lockTime, fx.has = v, fx.has|parser.HasLockTime
+			fx.put(sLockTime, v)
 		}
-	case fRowsSent:
+	case fRowsSent, fRowsExamined, fRowsAffected, fBytesSent, fErrno, fThreadID:
 		if v, ok := integer(val); ok {
-			fx.rowsSent, fx.has = v, fx.has|parser.HasRowsSent
-		}
-	case fRowsExamined:
-		if v, ok := integer(val); ok {
-			fx.rowsExamined, fx.has = v, fx.has|parser.HasRowsExamined
-		}
-	case fRowsAffected:
-		if v, ok := integer(val); ok {
-			fx.rowsAffected, fx.has = v, fx.has|parser.HasRowsAffected
-		}
-	case fBytesSent:
-		if v, ok := integer(val); ok {
-			fx.bytesSent, fx.has = v, fx.has|parser.HasBytesSent
-		}
-	case fErrno:
-		if v, ok := integer(val); ok && v <= 1<<31-1 {
-			fx.errno, fx.has = int32(v), fx.has|parser.HasErrno
-		}
-	case fThreadID:
-		if v, ok := integer(val); ok {
-			if connLine {
-				fx.connID, fx.has = uint64(v), fx.has|parser.HasConnID
-			} else {
-				fx.threadID, fx.has = uint64(v), fx.has|parser.HasThreadID
-			}
+			fx.put(numSlot(code, connLine), v)
 		}
 	case fSchema:
 		fx.db, fx.set = r.in.get(val), fx.set|fxSchema

@@ -322,8 +322,20 @@ func isServerLine(b []byte) bool {
 		return false
 	}
 	// ", Version: " first: statement lines rarely hold a ',' to check,
-	// while "embedded library" would be searched for at every 'e'.
-	i := bytes.Index(b, []byte(", Version: "))
+	// while "embedded library" would be searched for at every 'e'. (By
+	// its ',': bytes.Index costs several times IndexByte on short lines.)
+	i := -1
+	for j := 0; j < len(b); {
+		k := bytes.IndexByte(b[j:], ',')
+		if k < 0 {
+			break
+		}
+		if hasPrefix(b[j+k:], ", Version: ") {
+			i = j + k
+			break
+		}
+		j += k + 1
+	}
 	if i <= 0 {
 		return false
 	}

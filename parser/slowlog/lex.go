@@ -58,20 +58,35 @@ func (lx *lexer) reset() { *lx = lexer{} }
 // stNormal ('-', '/' and '*' only through p1/p2): a run of other bytes,
 // whitespace included, leaves it in stNormal, so it is skipped at a few
 // instructions per byte.
-var lexInteresting = func() (t [256]bool) {
+var lexInteresting = func() (t [256]uint8) {
 	for _, c := range []byte("'\"`#*/-") {
-		t[c] = true
+		t[c] = 1
 	}
 	return t
 }()
 
 // quoteStop marks the bytes that end or escape a quoted run.
-var quoteStop = func() (t [256]bool) {
+var quoteStop = func() (t [256]uint8) {
 	for _, c := range []byte("'\"`\\") {
-		t[c] = true
+		t[c] = 1
 	}
 	return t
 }()
+
+// skipTo returns the index of the first byte of b at or after i that t
+// marks, or len(b). Eight bytes a step: most of a statement is skipped.
+func skipTo(b []byte, i int, t *[256]uint8) int {
+	for ; i+8 <= len(b); i += 8 {
+		w := b[i : i+8 : i+8]
+		if t[w[0]]|t[w[1]]|t[w[2]]|t[w[3]]|t[w[4]]|t[w[5]]|t[w[6]]|t[w[7]] != 0 {
+			break
+		}
+	}
+	for i < len(b) && t[b[i]] == 0 {
+		i++
+	}
+	return i
+}
 
 func (lx *lexer) feed(b []byte) {
 	st, p1, p2, esc := lx.st, lx.p1, lx.p2, lx.esc
@@ -82,10 +97,7 @@ func (lx *lexer) feed(b []byte) {
 		// after a carried "--" starts a comment, so the run must not
 		// start right after one.
 		if st == stNormal && !(p1 == '-' && p2 == '-') {
-			j := i
-			for j < len(b) && !lexInteresting[b[j]] {
-				j++
-			}
+			j := skipTo(b, i, &lexInteresting)
 			if j > i {
 				if j-i >= 2 {
 					p2, p1 = b[j-2], b[j-1]
@@ -98,9 +110,7 @@ func (lx *lexer) feed(b []byte) {
 				}
 			}
 		} else if (st == stSingle || st == stDouble) && !esc {
-			for i < len(b) && !quoteStop[b[i]] {
-				i++
-			}
+			i = skipTo(b, i, &quoteStop)
 			if i == len(b) {
 				break
 			}

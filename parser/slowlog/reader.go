@@ -67,6 +67,12 @@ type Reader struct {
 	setTS    int64
 	hasSetTS bool
 	tm       timeMemo // the last "# Time:" value (see timeOf)
+	backNum  int      // the line put back by putBack ...
+	backKind uint8    // ... and its kind
+	// st's # Time: as a time.Time (for stUnix): entries share it
+	stTime time.Time
+	stUnix int64
+	stOK   bool
 }
 
 // deps records which parts of the initial State the reader's output relied
@@ -225,10 +231,7 @@ func (r *Reader) Stopped() int64 {
 	if r.done {
 		return r.stopped
 	}
-	if r.src.qh < len(r.src.q) {
-		return r.src.q[r.src.qh].off
-	}
-	return r.src.off
+	return r.src.nextOff()
 }
 
 // Warnings returns the number of warnings reported so far.
@@ -256,7 +259,10 @@ func (r *Reader) Next(ev *parser.Event) error {
 		if err != nil {
 			return r.stop(err, r.src.off)
 		}
-		k := classify(l.b, l.more)
+		k := r.backKind
+		if l.num != r.backNum {
+			k = classify(l.b, l.more)
+		}
 		switch {
 		case isStart(k):
 			if r.opts.Limit > 0 && l.off >= r.opts.Limit {
@@ -300,7 +306,7 @@ func (r *Reader) stop(err error, at int64) error {
 // entry reads one entry whose first line is l. It reports whether ev was
 // filled; entries without a statement are dropped with a warning. A read
 // error other than EOF ends the entry and is returned.
-func (r *Reader) entry(ev *parser.Event, l srcLine, k uint8) (bool, error) {
+func (r *Reader) entry(ev *parser.Event, l *srcLine, k uint8) (bool, error) {
 	r.e = entry{maxRank: -1, lastEnd: l.end()}
 	e := &r.e
 	r.lx.reset()
@@ -315,13 +321,13 @@ func (r *Reader) entry(ev *parser.Event, l srcLine, k uint8) (bool, error) {
 			}
 			break
 		}
-		k := r.classify(l)
+		k := r.classify(l.b, l.more)
 		if e.phase == phHeader {
 			// A second # Time:, or any opening header after # Query_time:,
 			// starts a new entry (this one had no statement); a repeated
 			// # User@Host: before # Query_time: is taken as the same entry.
 			if isStart(k) && rank(k) <= e.maxRank && (k == lkTime || e.maxRank == 3) || k == lkServer {
-				r.src.unread(l)
+				r.putBack(l, k)
 				break
 			}
 			switch k {
@@ -346,7 +352,7 @@ func (r *Reader) entry(ev *parser.Event, l srcLine, k uint8) (bool, error) {
 			switch {
 			case k == lkUse && !e.sawUse && !e.sawSet:
 				e.phase = phMeta
-				if err := r.useMeta(l); err != nil {
+				if err := r.useMeta(*l); err != nil {
 					return r.finish(ev), err
 				}
 				continue
@@ -358,7 +364,7 @@ func (r *Reader) entry(ev *parser.Event, l srcLine, k uint8) (bool, error) {
 			case k == lkBlank:
 				continue
 			case e.phase == phMeta && (isStart(k) || k == lkServer):
-				r.src.unread(l)
+				r.putBack(l, k)
 				return r.finish(ev), rerr
 			}
 			e.phase = phStmt
@@ -373,7 +379,7 @@ func (r *Reader) entry(ev *parser.Event, l srcLine, k uint8) (bool, error) {
 				if !(e.prevSemi && r.lx.clean()) {
 					r.warnResync(l)
 				} else {
-					r.src.unread(l)
+					r.putBack(l, k)
 				}
 				break
 			}
@@ -388,7 +394,14 @@ func (r *Reader) entry(ev *parser.Event, l srcLine, k uint8) (bool, error) {
 	return r.finish(ev), rerr
 }
 
-func (r *Reader) warnResync(l srcLine) {
+// putBack unreads l, the first line of the next entry, and remembers its
+// kind k for Next.
+func (r *Reader) putBack(l *srcLine, k uint8) {
+	r.src.unread(l)
+	r.backNum, r.backKind = l.num, k
+}
+
+func (r *Reader) warnResync(l *srcLine) {
 	what := "a string or quoted identifier"
 	switch {
 	case !r.lx.clean() && !r.lx.quoted():
@@ -404,7 +417,7 @@ func (r *Reader) warnResync(l srcLine) {
 }
 
 // stmtLine appends a statement line to the query and feeds the lexer.
-func (r *Reader) stmtLine(ev *parser.Event, l srcLine) error {
+func (r *Reader) stmtLine(ev *parser.Event, l *srcLine) error {
 	e := &r.e
 	e.stmtLines++
 	r.appendQ(ev, l.b)
@@ -495,7 +508,7 @@ func (r *Reader) useMeta(l srcLine) error {
 // schemaCont handles a Schema: value continued on the next line (a
 // database name containing a newline): "# Schema: test" then
 // "jfg  Last_errno: 0". It reports whether l was such a line.
-func (r *Reader) schemaCont(ev *parser.Event, l srcLine) bool {
+func (r *Reader) schemaCont(ev *parser.Event, l *srcLine) bool {
 	b := trimEOL(l.b)
 	i := schemaEnd(b)
 	if i >= len(b) || l.more {
@@ -573,22 +586,22 @@ func (r *Reader) finish(ev *parser.Event) bool {
 	return true
 }
 
-// classify is classify(l.b, l.more) for the lines of an entry, with the
+// classify is classify for the lines of an entry, with the
 // SET timestamp line remembered: a line equal to the last one is lkSet
 // with the same value (r.setTS); a new SET line is parsed into it.
-func (r *Reader) classify(l srcLine) uint8 {
-	if len(l.b) > 0 && l.b[0] == 'S' && !l.more {
-		if !noLineCache && string(l.b) == string(r.setLine) {
+func (r *Reader) classify(b []byte, long bool) uint8 {
+	if len(b) > 0 && b[0] == 'S' && !long {
+		if !noLineCache && string(b) == string(r.setLine) {
 			return lkSet
 		}
-		k := classify(l.b, false)
+		k := classify(b, false)
 		if k == lkSet {
-			r.setLine = append(r.setLine[:0], l.b...)
-			r.setTS, r.hasSetTS = setTimestamp(l.b)
+			r.setLine = append(r.setLine[:0], b...)
+			r.setTS, r.hasSetTS = setTimestamp(b)
 		}
 		return k
 	}
-	return classify(l.b, l.more)
+	return classify(b, long)
 }
 
 // isUseStmt matches a statement that is just "use db" (any case).
@@ -634,7 +647,10 @@ func (r *Reader) times(ev *parser.Event) {
 			ev.End, ev.Has = e.start.Add(qt), ev.Has|parser.HasEnd
 		}
 	case r.st.TimeSet:
-		t := r.st.time()
+		if !r.stOK || r.stUnix != r.st.TimeUnix {
+			r.stTime, r.stUnix, r.stOK = r.st.time(), r.st.TimeUnix, true
+		}
+		t := r.stTime
 		ev.TZOffset, ev.TimeLocal = r.st.TZOffset, r.st.TimeLocal
 		if e.mariadb {
 			ev.Start, ev.Has = t, ev.Has|parser.HasStart

@@ -2,6 +2,7 @@ package slowlog
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -600,19 +601,39 @@ func TestNumFieldMatchesGeneral(t *testing.T) {
 		code := codes[rng.IntN(len(codes))]
 		conn := rng.IntN(2) == 0
 		var fast, slow lineFx
-		m, ok := r.numField(&fast, code, line, 0, conn)
+		m, ok := r.numField(&fast.numFx, code, line, 0, conn)
 		if !ok {
 			continue
 		}
 		accepted++
 		w := r.warnings
 		r.field(&slow, code, "", line[:m], conn)
-		if m != len(tok) || !cmp.Equal(fast, slow, cmp.AllowUnexported(lineFx{})) || r.warnings != w {
+		if m != len(tok) || !cmp.Equal(fast, slow, cmp.AllowUnexported(lineFx{}, numFx{})) || r.warnings != w {
 			t.Fatalf("code %d value %q: fast %+v (end %d), general %+v", code, line, fast, m, slow)
 		}
 	}
 	if accepted < 10000 {
 		t.Fatalf("only %d values took the fast path", accepted)
+	}
+}
+
+// micros6, tmplParse's shortcut for "D.DDDDDD", must agree with scanNum
+// (and reject what is not eight such bytes).
+func TestMicros6MatchesScanNum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	alpha := "0123456789012345678901234567890123456789.x/:"
+	for i := 0; i < 200000; i++ {
+		b := make([]byte, 8)
+		for j := range b {
+			b[j] = alpha[rng.IntN(len(alpha))]
+		}
+		b[1] = '.'
+		got, ok := micros6(binary.LittleEndian.Uint64(b))
+		want, end, wok := scanNum(b, 0, true)
+		wok = wok && end == 8 && b[0]-'0' <= 9
+		if ok != wok || ok && got != want {
+			t.Fatalf("%q: micros6 %d %v, scanNum %d %v", b, got, ok, want, wok)
+		}
 	}
 }
 

@@ -45,6 +45,8 @@ type source struct {
 	eof   bool   // br returned io.EOF
 	err   error  // sticky read error other than io.EOF
 
+	cur  srcLine   // the line next returned last
+	back bool      // cur was unread: next returns it again (see unread)
 	q    []srcLine // lines read ahead: q[qh:] is pending, oldest first
 	qh   int
 	pool [][]byte
@@ -64,20 +66,40 @@ func newSource(r io.Reader, size int, base int64, baseLine int) *source {
 	return s
 }
 
-// next returns the next line. The line's bytes are valid until the next
-// call to next, peek or unread. io.EOF means there are no more lines.
-func (s *source) next() (srcLine, error) {
+// next returns the next line. The line (held by the source: a pointer
+// returned for cheap calls) is valid until the next call to next; its
+// bytes until the next call to next, peek or unread. io.EOF means there
+// are no more lines.
+func (s *source) next() (*srcLine, error) {
+	if s.back {
+		s.back = false
+		return &s.cur, nil
+	}
 	if s.held < 0 && s.qh == len(s.q) && s.err == nil {
 		// Fast path: a whole line in the buffer.
-		if i := bytes.IndexByte(s.buf[s.r:s.w], '\n'); i >= 0 && i < maxHead {
-			b := s.buf[s.r : s.r+i+1]
+		rest := s.buf[s.r:s.w]
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 && i < maxHead {
+			l := &s.cur
+			l.b, l.off, l.more, l.buf = rest[:i+1], s.off, false, -1
 			s.r += i + 1
-			off := s.off
 			s.off += int64(i + 1)
 			s.num++
-			return srcLine{b: b, off: off, num: s.num, buf: -1}, nil
+			l.num = s.num
+			return l, nil
 		}
 	}
+	return s.nextSlow()
+}
+
+// nextSlow is next for a queued line or one not wholly in the buffer.
+func (s *source) nextSlow() (*srcLine, error) {
+	l, err := s.pop()
+	s.cur = l
+	return &s.cur, err
+}
+
+// pop takes the next line from the queue, or reads it.
+func (s *source) pop() (srcLine, error) {
 	if s.held >= 0 {
 		s.free = append(s.free, s.held)
 		s.held = -1
@@ -274,28 +296,50 @@ func (s *source) own(l srcLine) srcLine {
 
 // unread puts l (the line last returned by next) back in front of the
 // queue. A long line may be unread only if nothing was read after its head.
-func (s *source) unread(l srcLine) {
+// l stays as it is until the next call to next, which returns it again.
+func (s *source) unread(l *srcLine) {
+	if l == &s.cur && s.qh == len(s.q) {
+		// The common case, an entry's end: next returns the line again,
+		// as it is (queued by settle if peek reads on).
+		s.back = true
+		return
+	}
+	s.requeue(l)
+}
+
+// settle moves a line given back with unread into the queue.
+func (s *source) settle() {
+	if s.back {
+		s.back = false
+		s.requeue(&s.cur)
+	}
+}
+
+// requeue is unread through the queue.
+func (s *source) requeue(l *srcLine) {
 	// No copy: the line is either in the pool buffer it was queued in
 	// (held), or still in the read buffer, where nothing has overwritten
 	// it since next returned it.
+	q := *l
 	if s.held >= 0 {
-		l.buf, s.held = s.held, -1
+		q.buf, s.held = s.held, -1
 	} else {
-		l.buf = borrowed
+		q.buf = borrowed
 	}
 	if s.qh > 0 {
 		s.qh--
-		s.q[s.qh] = l
+		s.q[s.qh] = q
 		return
 	}
 	s.q = append(s.q, srcLine{})
 	copy(s.q[1:], s.q)
-	s.q[0] = l
+	s.q[0] = q
 }
 
 // peek returns the i-th queued line (0 is what next would return),
 // reading ahead as needed. It must not be asked past a line with more set.
 func (s *source) peek(i int) (srcLine, error) {
+	s.settle()
 	for len(s.q)-s.qh <= i {
 		if n := len(s.q); n > s.qh && s.q[n-1].more {
 			panic("slowlog: peek past a long line")
@@ -314,8 +358,20 @@ func (s *source) peek(i int) (srcLine, error) {
 	return s.q[s.qh+i], nil
 }
 
+// nextOff is the offset of the line next would return.
+func (s *source) nextOff() int64 {
+	switch {
+	case s.back:
+		return s.cur.off
+	case s.qh < len(s.q):
+		return s.q[s.qh].off
+	}
+	return s.off
+}
+
 // queued returns the number of bytes held in the queue.
 func (s *source) queued() int {
+	s.settle()
 	n := 0
 	for i := s.qh; i < len(s.q); i++ {
 		n += len(s.q[i].b)
